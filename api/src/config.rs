@@ -1,0 +1,103 @@
+//! Server configuration: everything the server needs, built once (from the command line and
+//! `PMSGRAPH_*` environment variables in `main`, or by tests) and passed in, never global.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::auth::TokenKey;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    /// Where the embedded defaults live: the SQLite file and the generated key file.
+    pub data_dir: PathBuf,
+    /// `sqlite://...` or `postgres://...`; `None` means the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    pub cache: CacheConfig,
+    pub limits: Limits,
+    pub tokens: TokenConfig,
+    /// Serve GraphQL introspection (on by default).
+    pub introspection: bool,
+}
+
+impl Config {
+    /// Defaults for a data directory: the embedded SQLite file, generated keys, cache on.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: data_dir.into(),
+            database_url: None,
+            cache: CacheConfig::default(),
+            limits: Limits::default(),
+            tokens: TokenConfig::default(),
+            introspection: true,
+        }
+    }
+
+    /// The database to use: the configured URL, else the SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("pmsgraph.db").display()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    pub enabled: bool,
+    pub ttl: Duration,
+    /// Upper bound on the bytes of cached response bodies.
+    pub max_bytes: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig { enabled: true, ttl: Duration::from_secs(15 * 60), max_bytes: 64 * 1024 * 1024 }
+    }
+}
+
+/// Request limits (DESIGN.md, "GraphQL conventions").
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub default_page_size: usize,
+    pub max_page_size: usize,
+    pub max_depth: usize,
+    /// Weighted: a list field costs its page size times its children.
+    pub max_complexity: usize,
+    pub max_aliases: usize,
+    pub max_batch: usize,
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            default_page_size: 50,
+            max_page_size: 500,
+            max_depth: 12,
+            max_complexity: 5_000,
+            max_aliases: 30,
+            max_batch: 10,
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenConfig {
+    /// Signing keys from configuration. Empty: the embedded default key file in the data directory.
+    pub keys: Vec<TokenKey>,
+    /// The key new tokens are signed with (default: the first).
+    pub active_kid: Option<String>,
+    pub default_ttl: Duration,
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        TokenConfig { keys: Vec::new(), active_kid: None, default_ttl: Duration::from_secs(90 * 24 * 3600) }
+    }
+}

@@ -1,0 +1,213 @@
+//! Per-request dataloaders, so nested fields cost a bounded number of queries per page instead of one
+//! per row (a page of leases with their unit, property and people is a handful of queries).
+//!
+//! Every loader is built for one request's [`Scope`] and restricts what it loads to it, so a nested
+//! field can never reach into another tenant's rows either. Child lists load whole (remote-deleted
+//! rows included) and resolvers filter them in memory: a unit has a few leases, a lease a few people.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use pmsgraph_entity::{customer, integration, lease, lease_resident, property, resident, sync_job, unit, unit_space};
+
+use crate::scope::Scope;
+use crate::store::job;
+
+pub type LoadError = Arc<DbErr>;
+
+/// Rows of one table by id, within a scope.
+pub struct ById<E: EntityTrait> {
+    db: DatabaseConnection,
+    id: E::Column,
+    restrict: Condition,
+    id_of: fn(&E::Model) -> Uuid,
+}
+
+impl<E> Loader<Uuid> for ById<E>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    type Value = E::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, LoadError> {
+        let rows =
+            E::find().filter(self.restrict.clone()).filter(self.id.is_in(keys.iter().copied())).all(&self.db).await?;
+        Ok(rows.into_iter().map(|row| ((self.id_of)(&row), row)).collect())
+    }
+}
+
+/// Child rows grouped by their parent's id, within a scope, in id order.
+pub struct ByParent<E: EntityTrait> {
+    db: DatabaseConnection,
+    parent: E::Column,
+    order: E::Column,
+    restrict: Condition,
+    parent_of: fn(&E::Model) -> Uuid,
+}
+
+impl<E> Loader<Uuid> for ByParent<E>
+where
+    E: EntityTrait,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    type Value = Vec<E::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, LoadError> {
+        let rows = E::find()
+            .filter(self.restrict.clone())
+            .filter(self.parent.is_in(keys.iter().copied()))
+            .order_by_asc(self.order)
+            .all(&self.db)
+            .await?;
+        let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry((self.parent_of)(&row)).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// When each integration last completed a successful full sync (for `lastSeenAt`).
+pub struct LastFullSync {
+    db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for LastFullSync {
+    type Value = DateTime<Utc>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, DateTime<Utc>>, LoadError> {
+        let rows: Vec<(Uuid, Option<DateTime<Utc>>)> = sync_job::Entity::find()
+            .select_only()
+            .column(sync_job::Column::IntegrationId)
+            .column_as(sync_job::Column::FinishedAt.max(), "finished_at")
+            .filter(sync_job::Column::IntegrationId.is_in(keys.iter().copied()))
+            .filter(sync_job::Column::Status.eq(job::SUCCESS))
+            .filter(sync_job::Column::Scope.eq(job::SCOPE_INTEGRATION))
+            .group_by(sync_job::Column::IntegrationId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().filter_map(|(id, at)| at.map(|at| (id, at))).collect())
+    }
+}
+
+/// All loaders of one request.
+pub struct Loaders {
+    pub customers: DataLoader<ById<customer::Entity>>,
+    pub integrations: DataLoader<ById<integration::Entity>>,
+    pub properties: DataLoader<ById<property::Entity>>,
+    pub units: DataLoader<ById<unit::Entity>>,
+    pub unit_spaces: DataLoader<ById<unit_space::Entity>>,
+    pub residents: DataLoader<ById<resident::Entity>>,
+    pub leases: DataLoader<ById<lease::Entity>>,
+    pub lease_residents: DataLoader<ById<lease_resident::Entity>>,
+    pub integrations_by_customer: DataLoader<ByParent<integration::Entity>>,
+    pub spaces_by_unit: DataLoader<ByParent<unit_space::Entity>>,
+    pub leases_by_unit: DataLoader<ByParent<lease::Entity>>,
+    pub people_by_lease: DataLoader<ByParent<lease_resident::Entity>>,
+    pub occupancies_by_resident: DataLoader<ByParent<lease_resident::Entity>>,
+    pub last_full_sync: DataLoader<LastFullSync>,
+}
+
+fn spawn(future: futures::future::BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(future)
+}
+
+macro_rules! by_id {
+    ($db:expr, $restrict:expr, $m:ident) => {
+        DataLoader::new(
+            ById::<$m::Entity> {
+                db: $db.clone(),
+                id: $m::Column::Id,
+                restrict: $restrict.clone(),
+                id_of: |row| row.id,
+            },
+            spawn,
+        )
+    };
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection, scope: &Scope) -> Loaders {
+        let ids = scope.integration_ids();
+        let tenant = Condition::all()
+            .add(customer::Column::AppId.eq(scope.principal.app_id))
+            .add(customer::Column::Environment.eq(scope.principal.environment.as_str()));
+        let integrations = Condition::all().add(integration::Column::Id.is_in(ids.clone()));
+        let synced = |column: sea_orm::sea_query::SimpleExpr| Condition::all().add(column);
+        Loaders {
+            customers: by_id!(db, tenant, customer),
+            integrations: by_id!(db, integrations, integration),
+            properties: by_id!(db, synced(property::Column::IntegrationId.is_in(ids.clone())), property),
+            units: by_id!(db, synced(unit::Column::IntegrationId.is_in(ids.clone())), unit),
+            unit_spaces: by_id!(db, synced(unit_space::Column::IntegrationId.is_in(ids.clone())), unit_space),
+            residents: by_id!(db, synced(resident::Column::IntegrationId.is_in(ids.clone())), resident),
+            leases: by_id!(db, synced(lease::Column::IntegrationId.is_in(ids.clone())), lease),
+            lease_residents: by_id!(
+                db,
+                synced(lease_resident::Column::IntegrationId.is_in(ids.clone())),
+                lease_resident
+            ),
+            integrations_by_customer: DataLoader::new(
+                ByParent::<integration::Entity> {
+                    db: db.clone(),
+                    parent: integration::Column::CustomerId,
+                    order: integration::Column::Id,
+                    restrict: integrations.clone(),
+                    parent_of: |row| row.customer_id,
+                },
+                spawn,
+            ),
+            spaces_by_unit: DataLoader::new(
+                ByParent::<unit_space::Entity> {
+                    db: db.clone(),
+                    parent: unit_space::Column::UnitId,
+                    order: unit_space::Column::Id,
+                    restrict: synced(unit_space::Column::IntegrationId.is_in(ids.clone())),
+                    parent_of: |row| row.unit_id,
+                },
+                spawn,
+            ),
+            leases_by_unit: DataLoader::new(
+                ByParent::<lease::Entity> {
+                    db: db.clone(),
+                    parent: lease::Column::UnitId,
+                    order: lease::Column::Id,
+                    restrict: synced(lease::Column::IntegrationId.is_in(ids.clone())),
+                    parent_of: |row| row.unit_id.unwrap_or_default(),
+                },
+                spawn,
+            ),
+            people_by_lease: DataLoader::new(
+                ByParent::<lease_resident::Entity> {
+                    db: db.clone(),
+                    parent: lease_resident::Column::LeaseId,
+                    order: lease_resident::Column::Id,
+                    restrict: synced(lease_resident::Column::IntegrationId.is_in(ids.clone())),
+                    parent_of: |row| row.lease_id,
+                },
+                spawn,
+            ),
+            occupancies_by_resident: DataLoader::new(
+                ByParent::<lease_resident::Entity> {
+                    db: db.clone(),
+                    parent: lease_resident::Column::ResidentId,
+                    order: lease_resident::Column::Id,
+                    restrict: synced(lease_resident::Column::IntegrationId.is_in(ids)),
+                    parent_of: |row| row.resident_id,
+                },
+                spawn,
+            ),
+            last_full_sync: DataLoader::new(LastFullSync { db: db.clone() }, spawn),
+        }
+    }
+}

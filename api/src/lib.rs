@@ -1,0 +1,35 @@
+//! pmsgraph: one GraphQL API over every property management system.
+//!
+//! This crate is the `pmsgraph` binary's library: configuration, the database layer, tokens, the
+//! service layer every write goes through ([`store`]), the response cache, the GraphQL schema and
+//! the HTTP server. Tests build an [`server::Application`] from a [`config::Config`] on port 0.
+
+pub mod auth;
+pub mod cache;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod keys;
+pub mod scope;
+pub mod server;
+pub mod store;
+
+use auth::Tokens;
+use config::Config;
+
+/// The token service for a configuration: configured keys, else the embedded default's key file.
+pub fn token_service(config: &Config) -> anyhow::Result<Tokens> {
+    let tokens = &config.tokens;
+    if tokens.keys.is_empty() {
+        let (keys, active) = keys::load_or_generate(&config.data_dir)?;
+        Ok(Tokens::new(&keys, Some(&active), tokens.default_ttl)?)
+    } else {
+        Ok(Tokens::new(&tokens.keys, tokens.active_kid.as_deref(), tokens.default_ttl)?)
+    }
+}
+
+/// The GraphQL schema as SDL, as `pmsgraph schema` prints it and `schema.graphql` holds it.
+pub fn schema_sdl() -> String {
+    graphql::build_schema(&config::Limits::default(), true).sdl()
+}

@@ -1,0 +1,258 @@
+//! The HTTP server: state built from [`Config`], the axum router, and the GraphQL endpoint.
+//!
+//! `POST /graphql` authenticates the bearer token, loads the tenant scope, answers from the response
+//! cache when it can, else executes with a timeout; errors always carry `extensions.code`.
+//! `GET /graphql` serves GraphiQL; `/healthz` says the process is up, `/readyz` that the database
+//! answers.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensionValues, Response, ServerError};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::Tokens;
+use crate::cache::{CachePolicy, ResponseCache};
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::graphql::loaders::Loaders;
+use crate::graphql::{PmsSchema, RequestCtx, build_schema};
+use crate::scope::Scope;
+
+/// Everything request handlers share; built once from configuration.
+pub struct AppState {
+    pub config: Config,
+    pub db: Db,
+    pub tokens: Tokens,
+    pub schema: PmsSchema,
+    pub cache: ResponseCache,
+}
+
+impl AppState {
+    /// Connects the database, runs migrations and loads keys.
+    pub async fn build(config: Config) -> anyhow::Result<AppState> {
+        let db = Db::connect(&config.database_url()).await?;
+        db.migrate().await?;
+        let tokens = crate::token_service(&config)?;
+        let schema = build_schema(&config.limits, config.introspection);
+        let cache = ResponseCache::new(&config.cache);
+        Ok(AppState { config, db, tokens, schema, cache })
+    }
+}
+
+/// A built server, bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    state: Arc<AppState>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(config.bind).await?;
+        let state = Arc::new(AppState::build(config).await?);
+        Ok(Application { listener, state })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let body_limit = state.config.limits.max_body_bytes;
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn graphiql() -> Html<String> {
+    Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+/// A response made of one error, for failures before GraphQL execution.
+fn error_response(status: StatusCode, error: &ApiError, limit: Option<&str>) -> axum::response::Response {
+    let mut server_error = ServerError::new(error.to_string(), None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", error.code());
+    if let Some(limit) = limit {
+        extensions.set("limit", limit);
+    }
+    server_error.extensions = Some(extensions);
+    let body = Response::from_errors(vec![server_error]);
+    let mut response = (status, Json(body)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+/// Every error leaves with a code: validation and limit errors (no path) are BAD_USER_INPUT; an
+/// execution error without one is an internal failure, whose message is logged, not returned.
+fn ensure_codes(response: &mut Response) {
+    for error in &mut response.errors {
+        let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let mut extensions = error.extensions.take().unwrap_or_default();
+        if error.path.is_empty() {
+            extensions.set("code", "BAD_USER_INPUT");
+            if error.message.contains("nested too deep") {
+                extensions.set("limit", "depth");
+            } else if error.message.contains("too complex") {
+                extensions.set("limit", "complexity");
+            }
+        } else {
+            let reference = uuid::Uuid::new_v4().simple().to_string();
+            tracing::error!(%reference, message = %error.message, "resolver error without a code");
+            error.message = "internal error".into();
+            extensions.set("code", "INTERNAL");
+            extensions.set("reference", reference.as_str());
+        }
+        error.extensions = Some(extensions);
+    }
+}
+
+fn json_bytes(status: StatusCode, body: Bytes, cache: &'static str) -> axum::response::Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert("x-pmsgraph-cache", HeaderValue::from_static(cache));
+    (status, headers, body).into_response()
+}
+
+async fn graphql(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> axum::response::Response {
+    let limits = &state.config.limits;
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let error = ApiError::bad_input(format!("the request body exceeds {} bytes", limits.max_body_bytes));
+            return error_response(StatusCode::PAYLOAD_TOO_LARGE, &error, Some("body"));
+        }
+        Err(rejection) => {
+            return error_response(StatusCode::BAD_REQUEST, &ApiError::bad_input(rejection.body_text()), None);
+        }
+    };
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let principal = match state.tokens.authenticate(&state.db, authorization).await {
+        Ok(principal) => principal,
+        Err(error @ ApiError::Internal(_)) => {
+            let _ = error.to_graphql();
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &ApiError::internal(std::io::Error::other("authentication")),
+                None,
+            );
+        }
+        Err(error) => return error_response(StatusCode::UNAUTHORIZED, &error, None),
+    };
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(err) => {
+            let error = ApiError::bad_input(format!("the body is not a GraphQL request: {err}"));
+            return error_response(StatusCode::BAD_REQUEST, &error, None);
+        }
+    };
+    if let BatchRequest::Batch(requests) = &batch
+        && requests.len() > limits.max_batch
+    {
+        let error = ApiError::bad_input(format!("a batch holds at most {} operations", limits.max_batch));
+        return error_response(StatusCode::BAD_REQUEST, &error, Some("batch"));
+    }
+    let scope = match Scope::load(&state.db, principal).await {
+        Ok(Some(scope)) => scope,
+        Ok(None) => {
+            return error_response(StatusCode::UNAUTHORIZED, &ApiError::Unauthenticated("the token is invalid"), None);
+        }
+        Err(err) => {
+            let error = ApiError::from(err);
+            let _ = error.to_graphql();
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, &error, None);
+        }
+    };
+
+    // Only single operations are cached; a batch runs as it is.
+    let cache_key = match &batch {
+        BatchRequest::Single(request) if state.cache.enabled() => {
+            let variables = serde_json::to_value(&request.variables).unwrap_or_default();
+            Some(ResponseCache::key(&scope, &request.query, request.operation_name.as_deref(), &variables))
+        }
+        _ => None,
+    };
+    if let Some(key) = &cache_key
+        && let Some(body) = state.cache.get(key).await
+    {
+        return json_bytes(StatusCode::OK, body, "hit");
+    }
+
+    let policy = CachePolicy::default();
+    let loaders = Loaders::new(&state.db.read, &scope);
+    let ctx = RequestCtx { db: state.db.clone(), scope, limits: limits.clone(), loaders, cache: policy.clone() };
+    let batch = batch.data(Arc::new(ctx));
+    let execution = state.schema.execute_batch(batch);
+    let mut response = match tokio::time::timeout(limits.request_timeout, execution).await {
+        Ok(response) => response,
+        Err(_) => {
+            let error =
+                ApiError::bad_input(format!("the request took longer than {} s", limits.request_timeout.as_secs()));
+            return error_response(StatusCode::GATEWAY_TIMEOUT, &error, Some("timeout"));
+        }
+    };
+    let cacheable = match &mut response {
+        BatchResponse::Single(single) => {
+            ensure_codes(single);
+            single.errors.is_empty()
+        }
+        BatchResponse::Batch(all) => {
+            all.iter_mut().for_each(ensure_codes);
+            false
+        }
+    };
+    let body = match serde_json::to_vec(&response) {
+        Ok(body) => Bytes::from(body),
+        Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, &ApiError::internal(err), None),
+    };
+    match cache_key {
+        Some(key) if cacheable && !policy.forbidden() => {
+            state.cache.insert(key, body.clone()).await;
+            json_bytes(StatusCode::OK, body, "miss")
+        }
+        _ => json_bytes(StatusCode::OK, body, "bypass"),
+    }
+}

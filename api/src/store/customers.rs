@@ -1,0 +1,74 @@
+//! Customers (property management companies) and their integrations (one per PMS connection).
+//!
+//! Every change here bumps the owning app's generation, so cached answers that list customers or
+//! integrations are never stale.
+
+use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use serde_json::Value;
+use uuid::Uuid;
+
+use pmsgraph_entity::{customer, integration};
+
+use super::{StoreError, bump_app, now};
+use crate::auth::Environment;
+use crate::db::Db;
+
+/// The integration states of DESIGN.md: a new integration starts disabled.
+pub const DISABLED: &str = "DISABLED";
+
+pub async fn create_customer(
+    db: &Db,
+    app_id: Uuid,
+    name: &str,
+    environment: Environment,
+) -> Result<customer::Model, StoreError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(StoreError::Invalid("a customer name is 1 to 200 characters".into()));
+    }
+    let txn = db.write.begin().await?;
+    let at = now();
+    let model = customer::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        app_id: Set(app_id),
+        name: Set(name.to_owned()),
+        environment: Set(environment.as_str().to_owned()),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(&txn)
+    .await?;
+    bump_app(&txn, app_id).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Adds an integration for a customer, disabled until its data-access check passes.
+pub async fn create_integration(
+    db: &Db,
+    customer_id: Uuid,
+    pms: &str,
+    settings: Value,
+) -> Result<integration::Model, StoreError> {
+    let owner =
+        customer::Entity::find_by_id(customer_id).one(&db.write).await?.ok_or(StoreError::NotFound("customer"))?;
+    let txn = db.write.begin().await?;
+    let at = now();
+    let model = integration::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        customer_id: Set(customer_id),
+        pms: Set(pms.to_owned()),
+        status: Set(DISABLED.to_owned()),
+        status_reason: Set(None),
+        credentials: Set(None),
+        settings: Set(settings),
+        generation: Set(0),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(&txn)
+    .await?;
+    bump_app(&txn, owner.app_id).await?;
+    txn.commit().await?;
+    Ok(model)
+}

@@ -1,0 +1,13 @@
+//! The entities under short names: `use pmsgraph_entity::prelude::*;`.
+
+pub use crate::api_token::Entity as ApiToken;
+pub use crate::app::Entity as App;
+pub use crate::customer::Entity as Customer;
+pub use crate::integration::Entity as Integration;
+pub use crate::lease::Entity as Lease;
+pub use crate::lease_resident::Entity as LeaseResident;
+pub use crate::property::Entity as Property;
+pub use crate::resident::Entity as Resident;
+pub use crate::sync_job::Entity as SyncJob;
+pub use crate::unit::Entity as Unit;
+pub use crate::unit_space::Entity as UnitSpace;

@@ -1,0 +1,27 @@
+//! SeaORM migrations of the pmsgraph schema.
+//!
+//! The schema is built with the sea-query builder only (no raw SQL), so the same migrations
+//! create it on SQLite and on PostgreSQL. Run them with [`Migrator`]:
+//!
+//! ```no_run
+//! # async fn run(db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<(), sea_orm_migration::DbErr> {
+//! use pmsgraph_migration::{Migrator, MigratorTrait};
+//! Migrator::up(db, None).await
+//! # }
+//! ```
+//!
+//! The entities mirroring these tables are in the `pmsgraph-entity` crate.
+
+pub use sea_orm_migration::prelude::*;
+
+pub mod m20261122_000001_initial;
+
+/// The pmsgraph migrator: every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_initial::Migration)]
+    }
+}
