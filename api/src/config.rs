@@ -78,7 +78,7 @@ impl Default for Limits {
             default_page_size: 50,
             max_page_size: 500,
             max_depth: 12,
-            max_complexity: 5_000,
+            max_complexity: 50_000,
             max_aliases: 30,
             max_batch: 10,
             max_body_bytes: 1024 * 1024,

@@ -135,6 +135,8 @@ fn ensure_codes(response: &mut Response) {
             } else if error.message.contains("too complex") {
                 extensions.set("limit", "complexity");
             }
+        } else if is_argument_error(&error.message) {
+            extensions.set("code", "BAD_USER_INPUT");
         } else {
             let reference = uuid::Uuid::new_v4().simple().to_string();
             tracing::error!(%reference, message = %error.message, "resolver error without a code");
@@ -144,6 +146,12 @@ fn ensure_codes(response: &mut Response) {
         }
         error.extensions = Some(extensions);
     }
+}
+
+/// async-graphql's own field errors: an argument that does not parse as its type (a custom scalar
+/// such as `Date` is parsed when the field runs, not during validation).
+fn is_argument_error(message: &str) -> bool {
+    message.starts_with("Failed to parse") || message.starts_with("Invalid value for argument")
 }
 
 fn json_bytes(status: StatusCode, body: Bytes, cache: &'static str) -> axum::response::Response {

@@ -1,1 +1,11 @@
-fn main() {}
+//! End-to-end tests: the real pmsgraph server on port 0, over HTTP, against a temporary SQLite
+//! file, or a temporary PostgreSQL database when `PMSGRAPH_TEST_DATABASE_URL` is set (see
+//! `scripts/test`, which runs this suite on both). One test binary with modules, to keep link
+//! time down.
+
+mod cache;
+mod limits;
+mod ops;
+mod read_api;
+mod support;
+mod tenancy;

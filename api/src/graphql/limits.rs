@@ -1,44 +1,75 @@
-//! Request limits async-graphql does not enforce by itself: the number of aliases in a query, so
-//! that aliases cannot multiply the work of one field past the complexity budget.
+//! Request rules async-graphql does not enforce by itself: the number of aliases in a query, so
+//! that aliases cannot multiply the work of one field past the complexity budget, and a clear
+//! error (rather than a silent `null`) for introspection when it is turned off.
 
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet};
 use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, Variables};
 
-pub struct AliasLimit(pub usize);
+/// The rules of [this module](self), as an async-graphql extension.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryRules {
+    pub max_aliases: usize,
+    pub introspection: bool,
+}
 
-impl ExtensionFactory for AliasLimit {
+impl ExtensionFactory for QueryRules {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AliasLimitExtension(self.0))
+        Arc::new(*self)
     }
 }
 
-struct AliasLimitExtension(usize);
-
-fn count_aliases(set: &SelectionSet) -> usize {
-    set.items
-        .iter()
-        .map(|item| match &item.node {
+/// Calls `visit` on every field of a selection set, nested fields included.
+fn each_field(set: &SelectionSet, visit: &mut impl FnMut(&Field)) {
+    for item in &set.items {
+        match &item.node {
             Selection::Field(field) => {
-                usize::from(field.node.alias.is_some()) + count_aliases(&field.node.selection_set.node)
+                visit(&field.node);
+                each_field(&field.node.selection_set.node, visit);
             }
-            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
-            Selection::FragmentSpread(_) => 0,
-        })
-        .sum()
+            Selection::InlineFragment(fragment) => each_field(&fragment.node.selection_set.node, visit),
+            Selection::FragmentSpread(_) => {}
+        }
+    }
+}
+
+/// Calls `visit` on every field of every operation and fragment of a document.
+fn each_field_of(document: &ExecutableDocument, mut visit: impl FnMut(&Field)) {
+    for (_, operation) in document.operations.iter() {
+        each_field(&operation.node.selection_set.node, &mut visit);
+    }
+    for fragment in document.fragments.values() {
+        each_field(&fragment.node.selection_set.node, &mut visit);
+    }
 }
 
 /// Aliases in every operation and fragment of a document.
 pub fn aliases_in(document: &ExecutableDocument) -> usize {
-    let operations: usize = document.operations.iter().map(|(_, op)| count_aliases(&op.node.selection_set.node)).sum();
-    let fragments: usize = document.fragments.values().map(|f| count_aliases(&f.node.selection_set.node)).sum();
-    operations + fragments
+    let mut aliases = 0;
+    each_field_of(document, |field| aliases += usize::from(field.alias.is_some()));
+    aliases
+}
+
+/// Whether a document asks for the schema (`__schema` or `__type`; `__typename` is not introspection).
+fn introspects(document: &ExecutableDocument) -> bool {
+    let mut found = false;
+    each_field_of(document, |field| found |= matches!(field.name.node.as_str(), "__schema" | "__type"));
+    found
+}
+
+fn refuse(message: String, limit: &str) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", "BAD_USER_INPUT");
+    extensions.set("limit", limit);
+    error.extensions = Some(extensions);
+    error
 }
 
 #[async_trait::async_trait]
-impl Extension for AliasLimitExtension {
+impl Extension for QueryRules {
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -48,14 +79,12 @@ impl Extension for AliasLimitExtension {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         let aliases = aliases_in(&document);
-        if aliases > self.0 {
-            let mut error =
-                ServerError::new(format!("the query has {aliases} aliases; at most {} are allowed", self.0), None);
-            let mut extensions = ErrorExtensionValues::default();
-            extensions.set("code", "BAD_USER_INPUT");
-            extensions.set("limit", "aliases");
-            error.extensions = Some(extensions);
-            return Err(error);
+        if aliases > self.max_aliases {
+            let message = format!("the query has {aliases} aliases; at most {} are allowed", self.max_aliases);
+            return Err(refuse(message, "aliases"));
+        }
+        if !self.introspection && introspects(&document) {
+            return Err(refuse("introspection is turned off on this server".into(), "introspection"));
         }
         Ok(document)
     }

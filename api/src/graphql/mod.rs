@@ -39,7 +39,7 @@ pub fn build_schema(limits: &Limits, introspection: bool) -> PmsSchema {
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(10)
-        .extension(limits::AliasLimit(limits.max_aliases));
+        .extension(limits::QueryRules { max_aliases: limits.max_aliases, introspection });
     if !introspection {
         builder = builder.disable_introspection();
     }
