@@ -17,6 +17,8 @@ pub struct Config {
     pub cache: CacheConfig,
     pub limits: Limits,
     pub tokens: TokenConfig,
+    /// Credential master keys from configuration. Empty: the embedded default key file.
+    pub master_keys: MasterKeyConfig,
     /// Serve GraphQL introspection (on by default).
     pub introspection: bool,
 }
@@ -31,6 +33,7 @@ impl Config {
             cache: CacheConfig::default(),
             limits: Limits::default(),
             tokens: TokenConfig::default(),
+            master_keys: MasterKeyConfig::default(),
             introspection: true,
         }
     }
@@ -100,4 +103,13 @@ impl Default for TokenConfig {
     fn default() -> Self {
         TokenConfig { keys: Vec::new(), active_kid: None, default_ttl: Duration::from_secs(90 * 24 * 3600) }
     }
+}
+
+/// The AES-256-GCM master keys credentials are encrypted under (DESIGN.md, "Keys").
+#[derive(Debug, Clone, Default)]
+pub struct MasterKeyConfig {
+    /// `kid:base64` keys of exactly 32 bytes. Empty: the embedded default key file.
+    pub keys: Vec<TokenKey>,
+    /// The key new credentials are encrypted with (default: the first).
+    pub active_kid: Option<String>,
 }

@@ -14,18 +14,31 @@ pub mod keys;
 pub mod scope;
 pub mod server;
 pub mod store;
+pub mod vault;
 
 use auth::Tokens;
 use config::Config;
+use vault::Vault;
 
 /// The token service for a configuration: configured keys, else the embedded default's key file.
 pub fn token_service(config: &Config) -> anyhow::Result<Tokens> {
     let tokens = &config.tokens;
     if tokens.keys.is_empty() {
-        let (keys, active) = keys::load_or_generate(&config.data_dir)?;
-        Ok(Tokens::new(&keys, Some(&active), tokens.default_ttl)?)
+        let material = keys::load_or_generate(&config.data_dir)?;
+        Ok(Tokens::new(&material.tokens.keys, Some(&material.tokens.active), tokens.default_ttl)?)
     } else {
         Ok(Tokens::new(&tokens.keys, tokens.active_kid.as_deref(), tokens.default_ttl)?)
+    }
+}
+
+/// The credential vault for a configuration: configured master keys, else the embedded default's.
+pub fn vault(config: &Config) -> anyhow::Result<Vault> {
+    let master = &config.master_keys;
+    if master.keys.is_empty() {
+        let material = keys::load_or_generate(&config.data_dir)?;
+        Ok(Vault::new(&material.master.keys, Some(&material.master.active))?)
+    } else {
+        Ok(Vault::new(&master.keys, master.active_kid.as_deref())?)
     }
 }
 

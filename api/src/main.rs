@@ -46,6 +46,13 @@ struct StoreArgs {
     /// The key id that signs new tokens (default: the first key).
     #[arg(long, env = "PMSGRAPH_TOKEN_ACTIVE_KID")]
     token_active_kid: Option<String>,
+    /// Credential master keys (AES-256), `kid:base64` of 32 bytes, separated by commas; default: the
+    /// data directory's key file.
+    #[arg(long, env = "PMSGRAPH_MASTER_KEYS", value_delimiter = ',', hide_env_values = true)]
+    master_keys: Vec<TokenKey>,
+    /// The master key id that encrypts new credentials (default: the first key).
+    #[arg(long, env = "PMSGRAPH_MASTER_ACTIVE_KID")]
+    master_active_kid: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -128,6 +135,8 @@ impl StoreArgs {
         config.database_url = self.database_url.clone();
         config.tokens.keys = self.token_keys.clone();
         config.tokens.active_kid = self.token_active_kid.clone();
+        config.master_keys.keys = self.master_keys.clone();
+        config.master_keys.active_kid = self.master_active_kid.clone();
         config
     }
 

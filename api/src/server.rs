@@ -28,12 +28,14 @@ use crate::error::ApiError;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::{PmsSchema, RequestCtx, build_schema};
 use crate::scope::Scope;
+use crate::vault::Vault;
 
 /// Everything request handlers share; built once from configuration.
 pub struct AppState {
     pub config: Config,
     pub db: Db,
     pub tokens: Tokens,
+    pub vault: Vault,
     pub schema: PmsSchema,
     pub cache: ResponseCache,
 }
@@ -44,9 +46,10 @@ impl AppState {
         let db = Db::connect(&config.database_url()).await?;
         db.migrate().await?;
         let tokens = crate::token_service(&config)?;
+        let vault = crate::vault(&config)?;
         let schema = build_schema(&config.limits, config.introspection);
         let cache = ResponseCache::new(&config.cache);
-        Ok(AppState { config, db, tokens, schema, cache })
+        Ok(AppState { config, db, tokens, vault, schema, cache })
     }
 }
 

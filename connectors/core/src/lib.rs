@@ -1,12 +1,19 @@
 //! The shared language of pmsgraph connectors and its sync engine.
 //!
-//! Every connector turns its PMS's wire format into the [`record`] types here, and the sync engine
-//! stores them. The vocabulary ([`vocab`]) is the one lease-status / role / occupancy language of
+//! Every connector implements the [`Connector`] trait, sends its requests through the shared
+//! [`http`] layer (retries, backoff, 429s, rate limits), reports failures as [`ConnectorError`]s and
+//! turns its PMS's wire format into the [`record`] types here, which the sync engine stores. The vocabulary ([`vocab`]) is the one lease-status / role / occupancy language of
 //! DESIGN.md; the GraphQL API serves the same enums (feature `graphql`).
 
+pub mod connector;
+pub mod error;
+pub mod http;
 pub mod record;
 pub mod vocab;
 
+pub use connector::{Capabilities, Connector, Pms, Resource, SyncItem, SyncScope};
+pub use error::ConnectorError;
+pub use http::{HttpClient, HttpPolicy};
 pub use record::{
     Address, ContentHash, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedRecord,
     NormalizedResident, NormalizedUnit, NormalizedUnitSpace, RecordKind, hash_with_parent,
