@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::auth::TokenKey;
+use crate::sync::WorkerConfig;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -21,6 +22,8 @@ pub struct Config {
     pub master_keys: MasterKeyConfig,
     /// Serve GraphQL introspection (on by default).
     pub introspection: bool,
+    /// The sync worker: job leases, polling, and the HTTP policy for PMS calls.
+    pub worker: WorkerConfig,
 }
 
 impl Config {
@@ -35,6 +38,7 @@ impl Config {
             tokens: TokenConfig::default(),
             master_keys: MasterKeyConfig::default(),
             introspection: true,
+            worker: WorkerConfig::default(),
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod connectors;
 pub mod db;
 pub mod error;
 pub mod graphql;
@@ -14,6 +15,7 @@ pub mod keys;
 pub mod scope;
 pub mod server;
 pub mod store;
+pub mod sync;
 pub mod vault;
 
 use auth::Tokens;

@@ -28,6 +28,7 @@ use crate::error::ApiError;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::{PmsSchema, RequestCtx, build_schema};
 use crate::scope::Scope;
+use crate::sync::Worker;
 use crate::vault::Vault;
 
 /// Everything request handlers share; built once from configuration.
@@ -36,6 +37,8 @@ pub struct AppState {
     pub db: Db,
     pub tokens: Tokens,
     pub vault: Vault,
+    /// Runs queued sync jobs; `notify` it after queueing one.
+    pub worker: Worker,
     pub schema: PmsSchema,
     pub cache: ResponseCache,
 }
@@ -47,9 +50,10 @@ impl AppState {
         db.migrate().await?;
         let tokens = crate::token_service(&config)?;
         let vault = crate::vault(&config)?;
+        let worker = Worker::new(db.clone(), vault.clone(), config.worker.clone())?;
         let schema = build_schema(&config.limits, config.introspection);
         let cache = ResponseCache::new(&config.cache);
-        Ok(AppState { config, db, tokens, vault, schema, cache })
+        Ok(AppState { config, db, tokens, vault, worker, schema, cache })
     }
 }
 
@@ -74,9 +78,23 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves (and runs the sync worker) until `shutdown` completes, then finishes in-flight
+    /// requests and the running sync job.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let worker = tokio::spawn(self.state.worker.clone().run_until(stopped(stop_rx.clone())));
+        let serving = axum::serve(self.listener, router(self.state)).with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let served = serving.await;
+        if let Err(err) = worker.await {
+            tracing::error!(error = %err, "the sync worker ended abnormally");
+        }
+        served
     }
 }
 

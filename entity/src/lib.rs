@@ -16,7 +16,8 @@
 //! - JSON documents are `serde_json::Value` (`jsonb` on PostgreSQL, text on SQLite).
 //!
 //! Tables fall in two groups:
-//! - control tables: [`app`], [`api_token`], [`customer`], [`integration`], [`sync_job`];
+//! - control tables: [`app`], [`api_token`], [`customer`], [`integration`], [`sync_job`], and the
+//!   [`change_log`] the sync engine writes;
 //! - synced tables, one row per PMS record of an integration: [`property`], [`unit`],
 //!   [`unit_space`], [`resident`], [`lease`], [`lease_resident`]. They all carry the common
 //!   columns `id`, `integration_id`, `remote_id` (unique per integration), `remote_data`,
@@ -24,6 +25,7 @@
 
 pub mod api_token;
 pub mod app;
+pub mod change_log;
 pub mod customer;
 pub mod integration;
 pub mod lease;

@@ -27,12 +27,14 @@ impl MigrationTrait for Migration {
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         create_control_tables(manager).await?;
-        create_synced_tables(manager).await
+        create_synced_tables(manager).await?;
+        create_change_log(manager).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Reverse creation order: every table is dropped before the tables it references.
         for table in [
+            ChangeLog::Table.into_iden(),
             LeaseResident::Table.into_iden(),
             Lease::Table.into_iden(),
             Resident::Table.into_iden(),
@@ -118,6 +120,20 @@ enum SyncJob {
     Errors,
     ClaimedBy,
     LeaseExpiresAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum ChangeLog {
+    Table,
+    Id,
+    IntegrationId,
+    SyncJobId,
+    RecordKind,
+    RecordId,
+    RemoteId,
+    Change,
+    Fields,
+    CreatedAt,
 }
 
 /// The columns every synced table starts with.
@@ -567,4 +583,42 @@ async fn create_synced_tables(manager: &SchemaManager<'_>) -> Result<(), DbErr> 
         &[&[LeaseResident::LeaseId.into_iden()], &[LeaseResident::ResidentId.into_iden()]],
     )
     .await
+}
+
+/// `change_log`: every change a sync wrote (created, updated with old and new field values,
+/// remote-deleted), in commit order per integration; lifecycle events derive from it.
+async fn create_change_log(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    manager
+        .create_table(
+            Table::create()
+                .table(ChangeLog::Table)
+                .col(pk_uuid(ChangeLog::Id))
+                .col(uuid(ChangeLog::IntegrationId))
+                .col(uuid_null(ChangeLog::SyncJobId))
+                .col(text(ChangeLog::RecordKind))
+                .col(uuid(ChangeLog::RecordId))
+                .col(text(ChangeLog::RemoteId))
+                .col(text(ChangeLog::Change))
+                .col(json_binary(ChangeLog::Fields))
+                .col(timestamp_with_time_zone(ChangeLog::CreatedAt))
+                .foreign_key(&mut foreign_key(
+                    ChangeLog::Table,
+                    ChangeLog::IntegrationId,
+                    Integration::Table,
+                    Integration::Id,
+                    ForeignKeyAction::Cascade,
+                ))
+                .foreign_key(&mut foreign_key(
+                    ChangeLog::Table,
+                    ChangeLog::SyncJobId,
+                    SyncJob::Table,
+                    SyncJob::Id,
+                    ForeignKeyAction::SetNull,
+                ))
+                .to_owned(),
+        )
+        .await?;
+    create_index(manager, ChangeLog::Table, &[ChangeLog::IntegrationId.into_iden(), ChangeLog::Id.into_iden()], false)
+        .await?;
+    create_index(manager, ChangeLog::Table, &[ChangeLog::SyncJobId.into_iden()], false).await
 }

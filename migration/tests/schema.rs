@@ -24,7 +24,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 12] = [
     "app",
     "api_token",
     "customer",
@@ -36,6 +36,7 @@ const TABLES: [&str; 11] = [
     "resident",
     "lease",
     "lease_resident",
+    "change_log",
 ];
 
 #[tokio::test]

@@ -56,6 +56,7 @@ async fn reads_are_cached_and_never_stale_after_a_write() {
         tenant.integration_id,
         RecordKind::Lease,
         std::slice::from_ref(&target),
+        Default::default(),
     )
     .await
     .expect("delete");

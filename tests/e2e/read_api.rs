@@ -235,9 +235,15 @@ async fn every_filter_narrows_as_documented() {
 
     // includeDeleted: remote-deleted rows are hidden unless asked for.
     let gone = vec![lease_remote_id("Fl", 0, 3)];
-    let marked = store::ingest::mark_remote_deleted(server.db(), tenant.integration_id, RecordKind::Lease, &gone)
-        .await
-        .expect("mark deleted");
+    let marked = store::ingest::mark_remote_deleted(
+        server.db(),
+        tenant.integration_id,
+        RecordKind::Lease,
+        &gone,
+        Default::default(),
+    )
+    .await
+    .expect("mark deleted");
     assert_eq!(marked, 1);
     assert_eq!(count(LEASES, json!({ "f": { "customerId": customer_id } })).await, 23);
     assert_eq!(count(LEASES, json!({ "f": { "customerId": customer_id, "includeDeleted": true } })).await, 24);

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use pmsgraph_entity::{customer, integration, lease, lease_resident, property, resident, sync_job, unit, unit_space};
 
 use crate::scope::Scope;
-use crate::store::job;
+use crate::store::jobs;
 
 pub type LoadError = Arc<DbErr>;
 
@@ -90,8 +90,8 @@ impl Loader<Uuid> for LastFullSync {
             .column(sync_job::Column::IntegrationId)
             .column_as(sync_job::Column::FinishedAt.max(), "finished_at")
             .filter(sync_job::Column::IntegrationId.is_in(keys.iter().copied()))
-            .filter(sync_job::Column::Status.eq(job::SUCCESS))
-            .filter(sync_job::Column::Scope.eq(job::SCOPE_INTEGRATION))
+            .filter(sync_job::Column::Status.eq(jobs::SUCCESS))
+            .filter(sync_job::Column::Scope.eq(pmsgraph_connector_core::SyncScope::Integration.kind()))
             .group_by(sync_job::Column::IntegrationId)
             .into_tuple()
             .all(&self.db)

@@ -72,3 +72,24 @@ pub async fn create_integration(
     txn.commit().await?;
     Ok(model)
 }
+
+/// Stores an integration's credentials (JSON), sealed by the vault; they are never read back
+/// through the API. Rotating credentials replaces the sealed value.
+pub async fn set_credentials(
+    db: &Db,
+    vault: &crate::vault::Vault,
+    integration_id: Uuid,
+    credentials: &Value,
+) -> Result<(), StoreError> {
+    let row = integration::Entity::find_by_id(integration_id)
+        .one(&db.write)
+        .await?
+        .ok_or(StoreError::NotFound("integration"))?;
+    let plaintext = serde_json::to_vec(credentials).map_err(|e| StoreError::Invalid(format!("credentials: {e}")))?;
+    let sealed = vault.seal(integration_id, &plaintext).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let mut active: integration::ActiveModel = row.into();
+    active.credentials = Set(Some(sealed));
+    active.updated_at = Set(now());
+    active.update(&db.write).await?;
+    Ok(())
+}

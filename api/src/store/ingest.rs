@@ -12,22 +12,23 @@
 //!
 //! Columns the app owns (a property's time-zone override and access times) are never overwritten.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, QueryFilter, QuerySelect, Set,
-    TransactionTrait,
+    TransactionTrait, TryIntoModel,
 };
 use serde::Serialize;
+use serde_json::Value;
 use uuid::Uuid;
 
 use pmsgraph_connector_core::{
     ContentHash, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedRecord, NormalizedResident,
     NormalizedUnit, NormalizedUnitSpace, RecordKind, hash_with_parent,
 };
-use pmsgraph_entity::{lease, lease_resident, property, resident, unit, unit_space};
+use pmsgraph_entity::{change_log, lease, lease_resident, property, resident, unit, unit_space};
 
 use super::{StoreError, bump_integration, now};
 use crate::db::Db;
@@ -72,25 +73,31 @@ pub struct IngestReport {
 
 /// A synced table, as the generic diff-and-upsert code sees it.
 pub(crate) trait Synced: EntityTrait {
+    const KIND: RecordKind;
     fn col_id() -> Self::Column;
     fn col_integration() -> Self::Column;
     fn col_remote_id() -> Self::Column;
     fn col_hash() -> Self::Column;
     fn col_deleted() -> Self::Column;
     fn col_updated() -> Self::Column;
+    fn id_of(row: &Self::Model) -> Uuid;
+    fn remote_id_of(row: &Self::Model) -> String;
     /// Columns a changed record overwrites: all but identity, creation time and app-owned ones.
     fn update_columns() -> Vec<Self::Column>;
 }
 
 macro_rules! synced {
-    ($m:ident $(, keep: [$($keep:ident),*])?) => {
+    ($m:ident, $kind:expr $(, keep: [$($keep:ident),*])?) => {
         impl Synced for $m::Entity {
+            const KIND: RecordKind = $kind;
             fn col_id() -> Self::Column { $m::Column::Id }
             fn col_integration() -> Self::Column { $m::Column::IntegrationId }
             fn col_remote_id() -> Self::Column { $m::Column::RemoteId }
             fn col_hash() -> Self::Column { $m::Column::ContentHash }
             fn col_deleted() -> Self::Column { $m::Column::RemoteDeletedAt }
             fn col_updated() -> Self::Column { $m::Column::UpdatedAt }
+            fn id_of(row: &Self::Model) -> Uuid { row.id }
+            fn remote_id_of(row: &Self::Model) -> String { row.remote_id.clone() }
             fn update_columns() -> Vec<Self::Column> {
                 $m::Column::iter()
                     .filter(|c| !matches!(c,
@@ -102,12 +109,12 @@ macro_rules! synced {
     };
 }
 
-synced!(property, keep: [TimeZoneOverride, AccessStartTime, AccessEndTime]);
-synced!(unit);
-synced!(unit_space);
-synced!(resident);
-synced!(lease);
-synced!(lease_resident);
+synced!(property, RecordKind::Property, keep: [TimeZoneOverride, AccessStartTime, AccessEndTime]);
+synced!(unit, RecordKind::Unit);
+synced!(unit_space, RecordKind::UnitSpace);
+synced!(resident, RecordKind::Resident);
+synced!(lease, RecordKind::Lease);
+synced!(lease_resident, RecordKind::LeaseResident);
 
 /// The stored state of one row, as far as diffing needs it.
 struct Stored {
@@ -157,9 +164,9 @@ async fn resolve<E: Synced, C: ConnectionTrait>(
     db: &C,
     integration_id: Uuid,
     known: &mut Ids,
-    wanted: impl Iterator<Item = &str>,
+    wanted: Vec<&str>,
 ) -> Result<(), DbErr> {
-    let mut missing: Vec<&str> = wanted.filter(|r| !known.contains_key(*r)).collect();
+    let mut missing: Vec<&str> = wanted.into_iter().filter(|r| !known.contains_key(*r)).collect();
     missing.sort_unstable();
     missing.dedup();
     for (remote_id, row) in stored::<E, _>(db, integration_id, &missing).await? {
@@ -175,6 +182,7 @@ async fn plan<'a, E: Synced, C: ConnectionTrait, R>(
     items: Vec<(String, String, &'a R)>,
     ids: &mut Ids,
     counts: &mut Counts,
+    updated: &mut HashSet<Uuid>,
 ) -> Result<Vec<Plan<'a, R>>, DbErr> {
     // A remote id delivered twice in one batch: the last delivery wins.
     let mut latest: HashMap<&str, usize> = HashMap::with_capacity(items.len());
@@ -197,6 +205,7 @@ async fn plan<'a, E: Synced, C: ConnectionTrait, R>(
             }
             Some(row) => {
                 counts.updated += 1;
+                updated.insert(row.id);
                 row.id
             }
             None => {
@@ -210,20 +219,105 @@ async fn plan<'a, E: Synced, C: ConnectionTrait, R>(
     Ok(writes)
 }
 
-/// Writes planned rows in chunked upserts.
-async fn write<E, A, C>(db: &C, models: Vec<A>) -> Result<(), DbErr>
+/// Whether and where a write records its changes in the change log.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChangeContext {
+    /// The sync job the changes belong to.
+    pub sync_job_id: Option<Uuid>,
+    /// Log created rows too. Off for an integration's first full sync: its creations are the
+    /// initial state, not a flood of changes.
+    pub log_creations: bool,
+}
+
+pub const CREATED: &str = "CREATED";
+pub const UPDATED: &str = "UPDATED";
+pub const REMOTE_DELETED: &str = "REMOTE_DELETED";
+
+/// Columns that change with every write, or never: not reported as changed fields.
+const UNREPORTED: [&str; 6] = ["id", "integration_id", "remote_id", "content_hash", "created_at", "updated_at"];
+
+/// Where [`write`] records what it changed.
+struct Log<'a> {
+    integration_id: Uuid,
+    at: DateTime<Utc>,
+    ctx: ChangeContext,
+    /// Ids of rows that existed before this write (the rest are created).
+    updated: &'a HashSet<Uuid>,
+    out: &'a mut Vec<change_log::ActiveModel>,
+}
+
+impl Log<'_> {
+    fn push(&mut self, kind: RecordKind, record_id: Uuid, remote_id: String, change: &str, fields: Value) {
+        self.out.push(change_log::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            integration_id: Set(self.integration_id),
+            sync_job_id: Set(self.ctx.sync_job_id),
+            record_kind: Set(kind.as_str().to_owned()),
+            record_id: Set(record_id),
+            remote_id: Set(remote_id),
+            change: Set(change.to_owned()),
+            fields: Set(fields),
+            created_at: Set(self.at),
+        });
+    }
+}
+
+/// `{field: {"old": .., "new": ..}}` for every reported field that differs.
+fn changed_fields(old: &Value, new: &Value) -> Value {
+    let mut fields = serde_json::Map::new();
+    if let (Some(old), Some(new)) = (old.as_object(), new.as_object()) {
+        for (name, value) in new {
+            if UNREPORTED.contains(&name.as_str()) {
+                continue;
+            }
+            let before = old.get(name).unwrap_or(&Value::Null);
+            if before != value {
+                fields.insert(name.clone(), serde_json::json!({ "old": before, "new": value }));
+            }
+        }
+    }
+    Value::Object(fields)
+}
+
+/// Writes planned rows in chunked upserts, and logs each change (an update with its old and new
+/// field values, read from the rows it replaces).
+async fn write<E, A, C>(db: &C, models: Vec<A>, log: Log<'_>) -> Result<(), DbErr>
 where
     E: Synced,
-    A: ActiveModelTrait<Entity = E> + Send,
+    E::Model: Serialize,
+    A: ActiveModelTrait<Entity = E> + TryIntoModel<E::Model> + Clone + Send,
     C: ConnectionTrait,
 {
     if models.is_empty() {
         return Ok(());
     }
+    let mut log = log;
     let per_chunk = (MAX_PARAMS / E::Column::iter().count()).max(1);
     let mut models = models.into_iter().peekable();
     while models.peek().is_some() {
         let chunk: Vec<A> = models.by_ref().take(per_chunk).collect();
+        let new_rows: Vec<E::Model> = chunk.iter().map(|m| m.clone().try_into_model()).collect::<Result<_, DbErr>>()?;
+        let replaced: Vec<Uuid> = new_rows.iter().map(E::id_of).filter(|id| log.updated.contains(id)).collect();
+        let mut old_rows: HashMap<Uuid, Value> = HashMap::with_capacity(replaced.len());
+        if !replaced.is_empty() {
+            for row in E::find().filter(E::col_id().is_in(replaced)).all(db).await? {
+                old_rows.insert(E::id_of(&row), serde_json::to_value(&row).unwrap_or_default());
+            }
+        }
+        for row in &new_rows {
+            let id = E::id_of(row);
+            match old_rows.get(&id) {
+                Some(old) => {
+                    let new = serde_json::to_value(row).unwrap_or_default();
+                    let fields = changed_fields(old, &new);
+                    log.push(E::KIND, id, E::remote_id_of(row), UPDATED, fields);
+                }
+                None if log.ctx.log_creations => {
+                    log.push(E::KIND, id, E::remote_id_of(row), CREATED, Value::Object(Default::default()));
+                }
+                None => {}
+            }
+        }
         E::insert_many(chunk)
             .on_conflict(
                 OnConflict::columns([E::col_integration(), E::col_remote_id()])
@@ -236,27 +330,42 @@ where
     Ok(())
 }
 
-/// Marks rows of one kind as deleted at the PMS (`remote_deleted_at`), in one transaction; rows
-/// already marked keep their first deletion time. Only the sync engine calls this, after a complete,
-/// successful full sync no longer saw them. Returns how many rows were marked.
+/// Inserts logged changes in chunks.
+async fn insert_changes<C: ConnectionTrait>(db: &C, changes: Vec<change_log::ActiveModel>) -> Result<(), DbErr> {
+    let per_chunk = MAX_PARAMS / 9;
+    let mut changes = changes.into_iter().peekable();
+    while changes.peek().is_some() {
+        let chunk: Vec<_> = changes.by_ref().take(per_chunk).collect();
+        change_log::Entity::insert_many(chunk).exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// Marks rows of one kind as deleted at the PMS (`remote_deleted_at`), in one transaction, and
+/// logs each; rows already marked keep their first deletion time. The sync engine calls this only
+/// after a complete, successful full sync no longer saw them. Returns how many rows were marked.
 pub async fn mark_remote_deleted(
     db: &Db,
     integration_id: Uuid,
     kind: RecordKind,
     remote_ids: &[String],
+    ctx: ChangeContext,
 ) -> Result<u64, StoreError> {
     let txn = db.write.begin().await?;
     let at = now();
+    let mut changes = Vec::new();
+    let log = Log { integration_id, at, ctx, updated: &HashSet::new(), out: &mut changes };
     let marked = match kind {
-        RecordKind::Property => tombstone::<property::Entity, _>(&txn, integration_id, remote_ids, at).await?,
-        RecordKind::Unit => tombstone::<unit::Entity, _>(&txn, integration_id, remote_ids, at).await?,
-        RecordKind::UnitSpace => tombstone::<unit_space::Entity, _>(&txn, integration_id, remote_ids, at).await?,
-        RecordKind::Resident => tombstone::<resident::Entity, _>(&txn, integration_id, remote_ids, at).await?,
-        RecordKind::Lease => tombstone::<lease::Entity, _>(&txn, integration_id, remote_ids, at).await?,
+        RecordKind::Property => tombstone::<property::Entity, _>(&txn, integration_id, remote_ids, log).await?,
+        RecordKind::Unit => tombstone::<unit::Entity, _>(&txn, integration_id, remote_ids, log).await?,
+        RecordKind::UnitSpace => tombstone::<unit_space::Entity, _>(&txn, integration_id, remote_ids, log).await?,
+        RecordKind::Resident => tombstone::<resident::Entity, _>(&txn, integration_id, remote_ids, log).await?,
+        RecordKind::Lease => tombstone::<lease::Entity, _>(&txn, integration_id, remote_ids, log).await?,
         RecordKind::LeaseResident => {
-            tombstone::<lease_resident::Entity, _>(&txn, integration_id, remote_ids, at).await?
+            tombstone::<lease_resident::Entity, _>(&txn, integration_id, remote_ids, log).await?
         }
     };
+    insert_changes(&txn, changes).await?;
     if marked > 0 {
         bump_integration(&txn, integration_id).await?;
     }
@@ -268,25 +377,72 @@ async fn tombstone<E: Synced, C: ConnectionTrait>(
     db: &C,
     integration_id: Uuid,
     remote_ids: &[String],
-    at: DateTime<Utc>,
+    mut log: Log<'_>,
 ) -> Result<u64, DbErr> {
     let mut marked = 0;
     for chunk in remote_ids.chunks(LOOKUP_CHUNK) {
-        let result = E::update_many()
-            .col_expr(E::col_deleted(), Expr::value(at))
-            .col_expr(E::col_updated(), Expr::value(at))
+        let rows: Vec<(Uuid, String)> = E::find()
+            .select_only()
+            .column(E::col_id())
+            .column(E::col_remote_id())
             .filter(E::col_integration().eq(integration_id))
             .filter(E::col_remote_id().is_in(chunk.iter().map(String::as_str)))
             .filter(E::col_deleted().is_null())
+            .into_tuple()
+            .all(db)
+            .await?;
+        if rows.is_empty() {
+            continue;
+        }
+        let result = E::update_many()
+            .col_expr(E::col_deleted(), Expr::value(log.at))
+            .col_expr(E::col_updated(), Expr::value(log.at))
+            .filter(E::col_id().is_in(rows.iter().map(|(id, _)| *id)))
             .exec(db)
             .await?;
         marked += result.rows_affected;
+        for (id, remote_id) in rows {
+            log.push(E::KIND, id, remote_id, REMOTE_DELETED, Value::Object(Default::default()));
+        }
     }
     Ok(marked)
 }
 
-/// Stores a batch of normalized records for one integration, in one transaction.
+/// Remote ids of the rows of one kind that are not marked deleted (for the engine's tombstone pass).
+pub async fn live_remote_ids(db: &Db, integration_id: Uuid, kind: RecordKind) -> Result<Vec<String>, StoreError> {
+    async fn of<E: Synced>(db: &Db, integration_id: Uuid) -> Result<Vec<String>, DbErr> {
+        E::find()
+            .select_only()
+            .column(E::col_remote_id())
+            .filter(E::col_integration().eq(integration_id))
+            .filter(E::col_deleted().is_null())
+            .into_tuple()
+            .all(&db.read)
+            .await
+    }
+    Ok(match kind {
+        RecordKind::Property => of::<property::Entity>(db, integration_id).await?,
+        RecordKind::Unit => of::<unit::Entity>(db, integration_id).await?,
+        RecordKind::UnitSpace => of::<unit_space::Entity>(db, integration_id).await?,
+        RecordKind::Resident => of::<resident::Entity>(db, integration_id).await?,
+        RecordKind::Lease => of::<lease::Entity>(db, integration_id).await?,
+        RecordKind::LeaseResident => of::<lease_resident::Entity>(db, integration_id).await?,
+    })
+}
+
+/// Stores a batch of normalized records for one integration, in one transaction, logging updates
+/// (not creations) outside any sync job.
 pub async fn apply(db: &Db, integration_id: Uuid, records: &[NormalizedRecord]) -> Result<IngestReport, StoreError> {
+    apply_with(db, integration_id, records, ChangeContext::default()).await
+}
+
+/// [`apply`], with the change log's context.
+pub async fn apply_with(
+    db: &Db,
+    integration_id: Uuid,
+    records: &[NormalizedRecord],
+    ctx: ChangeContext,
+) -> Result<IngestReport, StoreError> {
     let mut properties = Vec::new();
     let mut units = Vec::new();
     let mut residents = Vec::new();
@@ -300,12 +456,21 @@ pub async fn apply(db: &Db, integration_id: Uuid, records: &[NormalizedRecord]) 
         }
     }
     let txn = db.write.begin().await?;
-    let mut writer = Writer { txn: &txn, integration_id, at: now(), report: IngestReport::default() };
+    let mut writer = Writer {
+        txn: &txn,
+        integration_id,
+        at: now(),
+        report: IngestReport::default(),
+        ctx,
+        updated: HashSet::new(),
+        changes: Vec::new(),
+    };
     let property_ids = writer.properties(&properties).await?;
     let (unit_ids, space_ids) = writer.units(&units, property_ids.clone()).await?;
     let resident_ids = writer.residents(&residents).await?;
     writer.leases(&leases, property_ids, unit_ids, space_ids, resident_ids).await?;
     let report = writer.report;
+    insert_changes(&txn, writer.changes).await?;
     if report.counts.written() > 0 {
         bump_integration(&txn, integration_id).await?;
     }
@@ -318,9 +483,22 @@ struct Writer<'t, C> {
     integration_id: Uuid,
     at: DateTime<Utc>,
     report: IngestReport,
+    ctx: ChangeContext,
+    updated: HashSet<Uuid>,
+    changes: Vec<change_log::ActiveModel>,
 }
 
 impl<C: ConnectionTrait> Writer<'_, C> {
+    fn log(&mut self) -> Log<'_> {
+        Log {
+            integration_id: self.integration_id,
+            at: self.at,
+            ctx: self.ctx,
+            updated: &self.updated,
+            out: &mut self.changes,
+        }
+    }
+
     fn reject(&mut self, kind: RecordKind, remote_id: &str, message: String) {
         self.report.errors.push(RecordError { kind, remote_id: remote_id.to_owned(), message });
     }
@@ -328,9 +506,15 @@ impl<C: ConnectionTrait> Writer<'_, C> {
     async fn properties(&mut self, records: &[&NormalizedProperty]) -> Result<Ids, DbErr> {
         let items = records.iter().map(|p| (p.remote_id.clone(), p.content_hash(), *p)).collect();
         let mut ids = Ids::new();
-        let plans =
-            plan::<property::Entity, _, _>(self.txn, self.integration_id, items, &mut ids, &mut self.report.counts)
-                .await?;
+        let plans = plan::<property::Entity, _, _>(
+            self.txn,
+            self.integration_id,
+            items,
+            &mut ids,
+            &mut self.report.counts,
+            &mut self.updated,
+        )
+        .await?;
         let models = plans
             .into_iter()
             .map(|w| {
@@ -359,7 +543,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 }
             })
             .collect();
-        write(self.txn, models).await?;
+        write(self.txn, models, self.log()).await?;
         Ok(ids)
     }
 
@@ -368,7 +552,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             self.txn,
             self.integration_id,
             &mut property_ids,
-            records.iter().map(|u| u.property_remote_id.as_str()),
+            records.iter().map(|u| u.property_remote_id.as_str()).collect(),
         )
         .await?;
         let mut items = Vec::with_capacity(records.len());
@@ -384,9 +568,15 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             }
         }
         let mut unit_ids = Ids::new();
-        let plans =
-            plan::<unit::Entity, _, _>(self.txn, self.integration_id, items, &mut unit_ids, &mut self.report.counts)
-                .await?;
+        let plans = plan::<unit::Entity, _, _>(
+            self.txn,
+            self.integration_id,
+            items,
+            &mut unit_ids,
+            &mut self.report.counts,
+            &mut self.updated,
+        )
+        .await?;
         let models = plans
             .into_iter()
             .map(|w| {
@@ -412,7 +602,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 }
             })
             .collect();
-        write(self.txn, models).await?;
+        write(self.txn, models, self.log()).await?;
 
         // Spaces of every unit that is stored now, whether or not the unit itself changed.
         let owned: Vec<(Uuid, &NormalizedUnitSpace, &str)> = records
@@ -431,6 +621,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             items,
             &mut space_ids,
             &mut self.report.counts,
+            &mut self.updated,
         )
         .await?;
         let models = plans
@@ -451,16 +642,22 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 }
             })
             .collect();
-        write(self.txn, models).await?;
+        write(self.txn, models, self.log()).await?;
         Ok((unit_ids, space_ids))
     }
 
     async fn residents(&mut self, records: &[&NormalizedResident]) -> Result<Ids, DbErr> {
         let items = records.iter().map(|r| (r.remote_id.clone(), r.content_hash(), *r)).collect();
         let mut ids = Ids::new();
-        let plans =
-            plan::<resident::Entity, _, _>(self.txn, self.integration_id, items, &mut ids, &mut self.report.counts)
-                .await?;
+        let plans = plan::<resident::Entity, _, _>(
+            self.txn,
+            self.integration_id,
+            items,
+            &mut ids,
+            &mut self.report.counts,
+            &mut self.updated,
+        )
+        .await?;
         let models = plans
             .into_iter()
             .map(|w| {
@@ -481,7 +678,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 }
             })
             .collect();
-        write(self.txn, models).await?;
+        write(self.txn, models, self.log()).await?;
         Ok(ids)
     }
 
@@ -498,21 +695,21 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             txn,
             integration,
             &mut property_ids,
-            records.iter().map(|l| l.property_remote_id.as_str()),
+            records.iter().map(|l| l.property_remote_id.as_str()).collect(),
         )
         .await?;
         resolve::<unit::Entity, _>(
             txn,
             integration,
             &mut unit_ids,
-            records.iter().filter_map(|l| l.unit_remote_id.as_deref()),
+            records.iter().filter_map(|l| l.unit_remote_id.as_deref()).collect(),
         )
         .await?;
         resolve::<unit_space::Entity, _>(
             txn,
             integration,
             &mut space_ids,
-            records.iter().filter_map(|l| l.unit_space_remote_id.as_deref()),
+            records.iter().filter_map(|l| l.unit_space_remote_id.as_deref()).collect(),
         )
         .await?;
         let mut items = Vec::with_capacity(records.len());
@@ -534,8 +731,15 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             }
         }
         let mut lease_ids = Ids::new();
-        let plans =
-            plan::<lease::Entity, _, _>(txn, integration, items, &mut lease_ids, &mut self.report.counts).await?;
+        let plans = plan::<lease::Entity, _, _>(
+            txn,
+            integration,
+            items,
+            &mut lease_ids,
+            &mut self.report.counts,
+            &mut self.updated,
+        )
+        .await?;
         let models = plans
             .into_iter()
             .map(|w| {
@@ -564,14 +768,14 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 }
             })
             .collect();
-        write(txn, models).await?;
+        write(txn, models, self.log()).await?;
 
         // The people of every lease that is stored now.
         resolve::<resident::Entity, _>(
             txn,
             integration,
             &mut resident_ids,
-            records.iter().flat_map(|l| l.residents.iter().map(|r| r.resident_remote_id.as_str())),
+            records.iter().flat_map(|l| l.residents.iter().map(|r| r.resident_remote_id.as_str())).collect(),
         )
         .await?;
         let mut occupancies: Vec<(Uuid, Uuid, &NormalizedLeaseResident)> = Vec::new();
@@ -599,9 +803,15 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             .map(|(remote_id, entry)| (remote_id, entry.2.content_hash(), entry))
             .collect();
         let mut occupancy_ids = Ids::new();
-        let plans =
-            plan::<lease_resident::Entity, _, _>(txn, integration, items, &mut occupancy_ids, &mut self.report.counts)
-                .await?;
+        let plans = plan::<lease_resident::Entity, _, _>(
+            txn,
+            integration,
+            items,
+            &mut occupancy_ids,
+            &mut self.report.counts,
+            &mut self.updated,
+        )
+        .await?;
         let models = plans
             .into_iter()
             .map(|w| {
@@ -624,6 +834,6 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 }
             })
             .collect();
-        write(txn, models).await
+        write(txn, models, self.log()).await
     }
 }

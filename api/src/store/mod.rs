@@ -2,12 +2,14 @@
 //! bumps the data generation the response cache keys on (DESIGN.md, "Cache").
 //!
 //! - [`apps`], [`customers`]: tenants and their integrations.
-//! - [`ingest`]: stores normalized records for an integration, diffing by content hash; the sync
-//!   engine and the end-to-end tests write synced data through it.
+//! - [`ingest`]: stores normalized records for an integration, diffing by content hash, and logs
+//!   each change; the sync engine and the end-to-end tests write synced data through it.
+//! - [`jobs`]: the sync job queue and run records.
 
 pub mod apps;
 pub mod customers;
 pub mod ingest;
+pub mod jobs;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -61,12 +63,4 @@ pub(crate) async fn bump_app<C: ConnectionTrait>(db: &C, app_id: Uuid) -> Result
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// Sync job words the read path depends on (the sync engine owns the full vocabulary).
-pub mod job {
-    /// A run that finished and saw everything it asked for.
-    pub const SUCCESS: &str = "SUCCESS";
-    /// A run over a whole integration.
-    pub const SCOPE_INTEGRATION: &str = "INTEGRATION";
 }

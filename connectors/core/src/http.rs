@@ -55,14 +55,27 @@ pub struct HttpClient {
     next_slot: Arc<Mutex<Instant>>,
 }
 
+/// Makes ring the process's TLS crypto provider (once; later calls are no-ops). reqwest is built
+/// without a provider of its own so that the whole binary shares the one sqlx already uses.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A reqwest client for PMS calls: TLS through the platform's trust store, our user agent, and the
+/// policy's timeouts.
+pub fn reqwest_client(policy: &HttpPolicy) -> Result<reqwest::Client, ConnectorError> {
+    install_tls_provider();
+    reqwest::Client::builder()
+        .timeout(policy.timeout)
+        .connect_timeout(policy.timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!("pmsgraph/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| ConnectorError::InvalidConfig(format!("cannot build an HTTP client: {e}")))
+}
+
 impl HttpClient {
     pub fn new(policy: HttpPolicy) -> Result<HttpClient, ConnectorError> {
-        let client = reqwest::Client::builder()
-            .timeout(policy.timeout)
-            .connect_timeout(policy.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("pmsgraph/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ConnectorError::InvalidConfig(format!("cannot build an HTTP client: {e}")))?;
+        let client = reqwest_client(&policy)?;
         Ok(HttpClient::with_client(client, policy))
     }
 

@@ -18,4 +18,5 @@ pub use record::{
     Address, ContentHash, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedRecord,
     NormalizedResident, NormalizedUnit, NormalizedUnitSpace, RecordKind, hash_with_parent,
 };
+pub use reqwest;
 pub use vocab::{LeaseStatus, Occupancy, ResidentRole, UnknownWord};

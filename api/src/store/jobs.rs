@@ -1,0 +1,198 @@
+//! Sync jobs: the database-backed queue and the record of every run (DESIGN.md, "Customers,
+//! integrations, syncs").
+//!
+//! A job is queued as a row (QUEUED), claimed by a worker with a lease (RUNNING, `claimed_by`,
+//! `lease_expires_at`), kept alive by heartbeats, and finished with its status, counts and errors.
+//! A claim is one conditional UPDATE (`... WHERE id = ? AND (QUEUED, or RUNNING with an expired
+//! lease)`), so two workers, in one process or several, never both win the same job, on SQLite and
+//! on PostgreSQL alike; a job whose worker died is claimed again once its lease lapses.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use pmsgraph_connector_core::SyncScope;
+use pmsgraph_entity::sync_job;
+
+use super::ingest::Counts;
+use super::{StoreError, now};
+use crate::db::Db;
+
+pub const QUEUED: &str = "QUEUED";
+pub const RUNNING: &str = "RUNNING";
+pub const SUCCESS: &str = "SUCCESS";
+pub const PARTIAL_SUCCESS: &str = "PARTIAL_SUCCESS";
+pub const FAILED: &str = "FAILED";
+
+/// Why a sync runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Trigger {
+    Schedule,
+    Enable,
+    OnDemand,
+}
+
+impl Trigger {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Schedule => "SCHEDULE",
+            Trigger::Enable => "ENABLE",
+            Trigger::OnDemand => "ON_DEMAND",
+        }
+    }
+}
+
+/// One error of a run, as stored in `sync_job.errors`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobError {
+    pub code: String,
+    pub message: String,
+    /// The property (remote id) or record the error is confined to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: &'static str,
+    pub counts: Counts,
+    pub deleted: u64,
+    pub errors: Vec<JobError>,
+}
+
+/// The stored form of a scope: the kind in `scope`, the details in `scope_remote_id` as JSON.
+fn scope_columns(scope: &SyncScope) -> (String, Option<String>) {
+    let detail = match scope {
+        SyncScope::Integration => None,
+        other => serde_json::to_string(other).ok(),
+    };
+    (scope.kind().to_owned(), detail)
+}
+
+/// The scope a job row describes.
+pub fn scope_of(job: &sync_job::Model) -> Result<SyncScope, StoreError> {
+    match job.scope_remote_id.as_deref() {
+        None => Ok(SyncScope::Integration),
+        Some(detail) => serde_json::from_str(detail)
+            .map_err(|e| StoreError::Invalid(format!("job {} has an unreadable scope: {e}", job.id))),
+    }
+}
+
+/// Queues a sync of `scope` for an integration.
+pub async fn enqueue(
+    db: &Db,
+    integration_id: Uuid,
+    trigger: Trigger,
+    scope: &SyncScope,
+) -> Result<sync_job::Model, StoreError> {
+    let (scope_kind, detail) = scope_columns(scope);
+    let job = sync_job::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        integration_id: Set(integration_id),
+        trigger: Set(trigger.as_str().to_owned()),
+        scope: Set(scope_kind),
+        scope_remote_id: Set(detail),
+        status: Set(QUEUED.to_owned()),
+        queued_at: Set(now()),
+        started_at: Set(None),
+        finished_at: Set(None),
+        created_count: Set(0),
+        updated_count: Set(0),
+        unchanged_count: Set(0),
+        deleted_count: Set(0),
+        errors: Set(json!([])),
+        claimed_by: Set(None),
+        lease_expires_at: Set(None),
+    };
+    Ok(job.insert(&db.write).await?)
+}
+
+fn claimable(at: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(sync_job::Column::Status.eq(QUEUED))
+        .add(Condition::all().add(sync_job::Column::Status.eq(RUNNING)).add(sync_job::Column::LeaseExpiresAt.lt(at)))
+}
+
+/// Claims the oldest claimable job (queued, or running with a lapsed lease) for `worker`.
+pub async fn claim_next(db: &Db, worker: &str, lease: Duration) -> Result<Option<sync_job::Model>, StoreError> {
+    let at = now();
+    let candidates: Vec<Uuid> = sync_job::Entity::find()
+        .select_only()
+        .column(sync_job::Column::Id)
+        .filter(claimable(at))
+        .order_by_asc(sync_job::Column::QueuedAt)
+        .limit(8)
+        .into_tuple()
+        .all(&db.read)
+        .await?;
+    let expires = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
+    for id in candidates {
+        let claimed = sync_job::Entity::update_many()
+            .col_expr(sync_job::Column::Status, Expr::value(RUNNING))
+            .col_expr(sync_job::Column::ClaimedBy, Expr::value(worker))
+            .col_expr(sync_job::Column::LeaseExpiresAt, Expr::value(expires))
+            .col_expr(sync_job::Column::StartedAt, Expr::value(at))
+            .filter(sync_job::Column::Id.eq(id))
+            .filter(claimable(at))
+            .exec(&db.write)
+            .await?;
+        if claimed.rows_affected == 1 {
+            return Ok(sync_job::Entity::find_by_id(id).one(&db.write).await?);
+        }
+    }
+    Ok(None)
+}
+
+/// Extends a running job's lease; false if the worker no longer holds it.
+pub async fn heartbeat(db: &Db, job_id: Uuid, worker: &str, lease: Duration) -> Result<bool, StoreError> {
+    let expires = now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
+    let result = sync_job::Entity::update_many()
+        .col_expr(sync_job::Column::LeaseExpiresAt, Expr::value(expires))
+        .filter(sync_job::Column::Id.eq(job_id))
+        .filter(sync_job::Column::ClaimedBy.eq(worker))
+        .filter(sync_job::Column::Status.eq(RUNNING))
+        .exec(&db.write)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Records how a run ended and releases the claim.
+pub async fn finish(db: &Db, job_id: Uuid, outcome: &Outcome) -> Result<sync_job::Model, StoreError> {
+    let job = sync_job::Entity::find_by_id(job_id).one(&db.write).await?.ok_or(StoreError::NotFound("sync job"))?;
+    let mut job: sync_job::ActiveModel = job.into();
+    let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    job.status = Set(outcome.status.to_owned());
+    job.finished_at = Set(Some(now()));
+    job.created_count = Set(count(outcome.counts.created));
+    job.updated_count = Set(count(outcome.counts.updated));
+    job.unchanged_count = Set(count(outcome.counts.unchanged));
+    job.deleted_count = Set(count(outcome.deleted));
+    job.errors = Set(serde_json::to_value(&outcome.errors).unwrap_or_else(|_| json!([])));
+    job.lease_expires_at = Set(None);
+    Ok(job.update(&db.write).await?)
+}
+
+pub async fn get(db: &Db, job_id: Uuid) -> Result<sync_job::Model, StoreError> {
+    sync_job::Entity::find_by_id(job_id).one(&db.read).await?.ok_or(StoreError::NotFound("sync job"))
+}
+
+/// Whether the integration has completed a successful full sync before.
+pub async fn has_full_sync(db: &Db, integration_id: Uuid) -> Result<bool, StoreError> {
+    let found = sync_job::Entity::find()
+        .select_only()
+        .column(sync_job::Column::Id)
+        .filter(sync_job::Column::IntegrationId.eq(integration_id))
+        .filter(sync_job::Column::Scope.eq(SyncScope::Integration.kind()))
+        .filter(sync_job::Column::Status.eq(SUCCESS))
+        .into_tuple::<Uuid>()
+        .one(&db.read)
+        .await?;
+    Ok(found.is_some())
+}

@@ -1,0 +1,214 @@
+//! One sync run: stream a connector's pages, store them in batched transactions through
+//! [`store::ingest`](crate::store::ingest), and, after a complete and successful full sync only,
+//! mark what the PMS no longer has as remote-deleted.
+//!
+//! Guarantees (DESIGN.md, "Data flow"): every committed batch stands even if a later one fails; a
+//! failure confined to one property is recorded and the run goes on (PARTIAL_SUCCESS); a run with
+//! any failure, or any scoped run, deletes nothing; unchanged rows are never rewritten. The set of
+//! remote ids a full sync saw is kept in memory for the run, never written per row.
+
+use std::collections::{HashMap, HashSet};
+
+use futures::StreamExt;
+use uuid::Uuid;
+
+use pmsgraph_connector_core::{Connector, NormalizedRecord, RecordKind, SyncItem, SyncScope};
+
+use crate::db::Db;
+use crate::store::StoreError;
+use crate::store::ingest::{self, ChangeContext, Counts};
+use crate::store::jobs::{self, JobError, Outcome};
+
+/// Records per write transaction: large enough to amortize the transaction, small enough to keep
+/// memory flat and make progress visible.
+pub const BATCH_RECORDS: usize = 2_000;
+
+/// Children before parents, so a deletion pass never leaves a live child under a deleted parent.
+const DELETION_ORDER: [RecordKind; 6] = [
+    RecordKind::LeaseResident,
+    RecordKind::Lease,
+    RecordKind::Resident,
+    RecordKind::UnitSpace,
+    RecordKind::Unit,
+    RecordKind::Property,
+];
+
+/// Remote ids a full sync has seen, per kind.
+#[derive(Default)]
+struct Seen(HashMap<RecordKind, HashSet<String>>);
+
+impl Seen {
+    fn note(&mut self, record: &NormalizedRecord) {
+        let mut add = |kind: RecordKind, id: String| {
+            self.0.entry(kind).or_default().insert(id);
+        };
+        match record {
+            NormalizedRecord::Property(p) => add(RecordKind::Property, p.remote_id.clone()),
+            NormalizedRecord::Unit(u) => {
+                add(RecordKind::Unit, u.remote_id.clone());
+                for space in &u.spaces {
+                    add(RecordKind::UnitSpace, space.remote_id.clone());
+                }
+            }
+            NormalizedRecord::Resident(r) => add(RecordKind::Resident, r.remote_id.clone()),
+            NormalizedRecord::Lease(l) => {
+                add(RecordKind::Lease, l.remote_id.clone());
+                for person in &l.residents {
+                    add(RecordKind::LeaseResident, person.remote_id(&l.remote_id));
+                }
+            }
+        }
+    }
+}
+
+/// The state of one run.
+struct Run<'a> {
+    db: &'a Db,
+    integration_id: Uuid,
+    ctx: ChangeContext,
+    counts: Counts,
+    errors: Vec<JobError>,
+    failed: bool,
+    committed_batches: usize,
+}
+
+impl Run<'_> {
+    fn store_error(&mut self, err: &StoreError) {
+        tracing::error!(integration = %self.integration_id, error = %err, "sync could not write a batch");
+        self.errors.push(JobError {
+            code: err.code().to_owned(),
+            message: "a batch could not be stored".into(),
+            at: None,
+        });
+        self.failed = true;
+    }
+
+    async fn flush(&mut self, batch: &mut Vec<NormalizedRecord>) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let report = ingest::apply_with(self.db, self.integration_id, batch, self.ctx).await?;
+        batch.clear();
+        self.committed_batches += 1;
+        self.counts.add(report.counts);
+        for rejected in report.errors {
+            self.failed = true;
+            self.errors.push(JobError {
+                code: "RECORD_REJECTED".into(),
+                message: rejected.message,
+                at: Some(format!("{} {}", rejected.kind.as_str(), rejected.remote_id)),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Runs one sync of `scope` for an integration, as job `job_id`, and says how it ended.
+pub async fn run(db: &Db, connector: &dyn Connector, integration_id: Uuid, job_id: Uuid, scope: SyncScope) -> Outcome {
+    let log_creations = match jobs::has_full_sync(db, integration_id).await {
+        Ok(done) => done,
+        Err(err) => {
+            let mut run = Run::new(db, integration_id, ChangeContext::default());
+            run.store_error(&err);
+            return run.outcome(0);
+        }
+    };
+    let ctx = ChangeContext { sync_job_id: Some(job_id), log_creations };
+    let mut run = Run::new(db, integration_id, ctx);
+    let full = scope.is_full();
+    let mut seen = Seen::default();
+    let mut batch = Vec::with_capacity(BATCH_RECORDS);
+    let mut stream = connector.sync(scope, None);
+    while let Some(item) = stream.next().await {
+        match item {
+            SyncItem::Page(records) => {
+                if full {
+                    records.iter().for_each(|r| seen.note(r));
+                }
+                batch.extend(records);
+                if batch.len() >= BATCH_RECORDS
+                    && let Err(err) = run.flush(&mut batch).await
+                {
+                    run.store_error(&err);
+                    return run.outcome(0);
+                }
+            }
+            SyncItem::Failed { property, error } => {
+                tracing::warn!(integration = %integration_id, property = ?property, code = error.code(), %error, "part of a sync failed");
+                run.failed = true;
+                run.errors.push(JobError { code: error.code().to_owned(), message: error.to_string(), at: property });
+            }
+        }
+    }
+    drop(stream);
+    if let Err(err) = run.flush(&mut batch).await {
+        run.store_error(&err);
+        return run.outcome(0);
+    }
+    let mut deleted = 0;
+    if full && !run.failed {
+        match delete_unseen(db, integration_id, &seen, ctx).await {
+            Ok(n) => deleted = n,
+            Err(err) => run.store_error(&err),
+        }
+    }
+    run.outcome(deleted)
+}
+
+impl<'a> Run<'a> {
+    fn new(db: &'a Db, integration_id: Uuid, ctx: ChangeContext) -> Run<'a> {
+        Run {
+            db,
+            integration_id,
+            ctx,
+            counts: Counts::default(),
+            errors: Vec::new(),
+            failed: false,
+            committed_batches: 0,
+        }
+    }
+
+    fn outcome(self, deleted: u64) -> Outcome {
+        let status = match (self.failed, self.committed_batches) {
+            (false, _) => jobs::SUCCESS,
+            (true, 0) => jobs::FAILED,
+            (true, _) => jobs::PARTIAL_SUCCESS,
+        };
+        Outcome { status, counts: self.counts, deleted, errors: self.errors }
+    }
+}
+
+/// Marks every live row the full sync did not see as remote-deleted.
+async fn delete_unseen(db: &Db, integration_id: Uuid, seen: &Seen, ctx: ChangeContext) -> Result<u64, StoreError> {
+    let empty = HashSet::new();
+    let mut deleted = 0;
+    for kind in DELETION_ORDER {
+        let saw = seen.0.get(&kind).unwrap_or(&empty);
+        let gone: Vec<String> = ingest::live_remote_ids(db, integration_id, kind)
+            .await?
+            .into_iter()
+            .filter(|remote_id| !saw.contains(remote_id))
+            .collect();
+        if !gone.is_empty() {
+            deleted += ingest::mark_remote_deleted(db, integration_id, kind, &gone, ctx).await?;
+        }
+    }
+    Ok(deleted)
+}
+
+/// Runs a claimed job and records how it ended.
+pub async fn run_job(db: &Db, connector: &dyn Connector, job: &pmsgraph_entity::sync_job::Model) -> Outcome {
+    let outcome = match jobs::scope_of(job) {
+        Ok(scope) => run(db, connector, job.integration_id, job.id, scope).await,
+        Err(err) => Outcome {
+            status: jobs::FAILED,
+            counts: Counts::default(),
+            deleted: 0,
+            errors: vec![JobError { code: err.code().to_owned(), message: err.to_string(), at: None }],
+        },
+    };
+    if let Err(err) = jobs::finish(db, job.id, &outcome).await {
+        tracing::error!(job = %job.id, error = %err, "cannot record the end of a sync job");
+    }
+    outcome
+}
