@@ -499,6 +499,15 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         }
     }
 
+    /// [`plan`] for this writer's integration, counting into its report.
+    async fn plan_rows<'a, E: Synced, R>(
+        &mut self,
+        items: Vec<(String, String, &'a R)>,
+        ids: &mut Ids,
+    ) -> Result<Vec<Plan<'a, R>>, DbErr> {
+        plan::<E, _, R>(self.txn, self.integration_id, items, ids, &mut self.report.counts, &mut self.updated).await
+    }
+
     fn reject(&mut self, kind: RecordKind, remote_id: &str, message: String) {
         self.report.errors.push(RecordError { kind, remote_id: remote_id.to_owned(), message });
     }
@@ -506,15 +515,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
     async fn properties(&mut self, records: &[&NormalizedProperty]) -> Result<Ids, DbErr> {
         let items = records.iter().map(|p| (p.remote_id.clone(), p.content_hash(), *p)).collect();
         let mut ids = Ids::new();
-        let plans = plan::<property::Entity, _, _>(
-            self.txn,
-            self.integration_id,
-            items,
-            &mut ids,
-            &mut self.report.counts,
-            &mut self.updated,
-        )
-        .await?;
+        let plans = self.plan_rows::<property::Entity, _>(items, &mut ids).await?;
         let models = plans
             .into_iter()
             .map(|w| {
@@ -568,15 +569,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             }
         }
         let mut unit_ids = Ids::new();
-        let plans = plan::<unit::Entity, _, _>(
-            self.txn,
-            self.integration_id,
-            items,
-            &mut unit_ids,
-            &mut self.report.counts,
-            &mut self.updated,
-        )
-        .await?;
+        let plans = self.plan_rows::<unit::Entity, _>(items, &mut unit_ids).await?;
         let models = plans
             .into_iter()
             .map(|w| {
@@ -615,15 +608,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             .map(|entry| (entry.1.remote_id.clone(), hash_with_parent(&entry.1.content_hash(), entry.2), entry))
             .collect();
         let mut space_ids = Ids::new();
-        let plans = plan::<unit_space::Entity, _, _>(
-            self.txn,
-            self.integration_id,
-            items,
-            &mut space_ids,
-            &mut self.report.counts,
-            &mut self.updated,
-        )
-        .await?;
+        let plans = self.plan_rows::<unit_space::Entity, _>(items, &mut space_ids).await?;
         let models = plans
             .into_iter()
             .map(|w| {
@@ -649,15 +634,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
     async fn residents(&mut self, records: &[&NormalizedResident]) -> Result<Ids, DbErr> {
         let items = records.iter().map(|r| (r.remote_id.clone(), r.content_hash(), *r)).collect();
         let mut ids = Ids::new();
-        let plans = plan::<resident::Entity, _, _>(
-            self.txn,
-            self.integration_id,
-            items,
-            &mut ids,
-            &mut self.report.counts,
-            &mut self.updated,
-        )
-        .await?;
+        let plans = self.plan_rows::<resident::Entity, _>(items, &mut ids).await?;
         let models = plans
             .into_iter()
             .map(|w| {
@@ -731,15 +708,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             }
         }
         let mut lease_ids = Ids::new();
-        let plans = plan::<lease::Entity, _, _>(
-            txn,
-            integration,
-            items,
-            &mut lease_ids,
-            &mut self.report.counts,
-            &mut self.updated,
-        )
-        .await?;
+        let plans = self.plan_rows::<lease::Entity, _>(items, &mut lease_ids).await?;
         let models = plans
             .into_iter()
             .map(|w| {
@@ -803,15 +772,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             .map(|(remote_id, entry)| (remote_id, entry.2.content_hash(), entry))
             .collect();
         let mut occupancy_ids = Ids::new();
-        let plans = plan::<lease_resident::Entity, _, _>(
-            txn,
-            integration,
-            items,
-            &mut occupancy_ids,
-            &mut self.report.counts,
-            &mut self.updated,
-        )
-        .await?;
+        let plans = self.plan_rows::<lease_resident::Entity, _>(items, &mut occupancy_ids).await?;
         let models = plans
             .into_iter()
             .map(|w| {
