@@ -22,6 +22,24 @@ use auth::Tokens;
 use config::Config;
 use vault::Vault;
 
+/// Opens the configured database and applies pending migrations. For the embedded default, the
+/// data directory is created first.
+pub async fn open_database(config: &Config) -> anyhow::Result<db::Db> {
+    use anyhow::Context;
+    if config.database_url.is_none() && !config.data_dir.exists() {
+        // Residents' personal data lives here: only the owner may enter.
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&config.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    }
+    let db = db::Db::connect(&config.database_url()).await.context("cannot open the database")?;
+    db.migrate().await.context("cannot migrate the database")?;
+    Ok(db)
+}
+
 /// The token service for a configuration: configured keys, else the embedded default's key file.
 pub fn token_service(config: &Config) -> anyhow::Result<Tokens> {
     let tokens = &config.tokens;

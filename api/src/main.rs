@@ -142,8 +142,7 @@ impl StoreArgs {
 
     async fn open(&self) -> anyhow::Result<(Config, Db)> {
         let config = self.config();
-        let db = Db::connect(&config.database_url()).await.context("cannot open the database")?;
-        db.migrate().await.context("cannot migrate the database")?;
+        let db = pmsgraph::open_database(&config).await?;
         Ok((config, db))
     }
 }

@@ -46,8 +46,7 @@ pub struct AppState {
 impl AppState {
     /// Connects the database, runs migrations and loads keys.
     pub async fn build(config: Config) -> anyhow::Result<AppState> {
-        let db = Db::connect(&config.database_url()).await?;
-        db.migrate().await?;
+        let db = crate::open_database(&config).await?;
         let tokens = crate::token_service(&config)?;
         let vault = crate::vault(&config)?;
         let worker = Worker::new(db.clone(), vault.clone(), config.worker.clone())?;

@@ -17,7 +17,7 @@
 //!
 //! Tables fall in two groups:
 //! - control tables: [`app`], [`api_token`], [`customer`], [`integration`], [`sync_job`], and the
-//!   [`change_log`] the sync engine writes;
+//!   [`change_log`] the sync engine writes, and the [`sandbox_timeline`] of the built-in sandbox;
 //! - synced tables, one row per PMS record of an integration: [`property`], [`unit`],
 //!   [`unit_space`], [`resident`], [`lease`], [`lease_resident`]. They all carry the common
 //!   columns `id`, `integration_id`, `remote_id` (unique per integration), `remote_data`,
@@ -33,6 +33,7 @@ pub mod lease_resident;
 pub mod prelude;
 pub mod property;
 pub mod resident;
+pub mod sandbox_timeline;
 pub mod sync_job;
 pub mod unit;
 pub mod unit_space;

@@ -28,12 +28,14 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         create_control_tables(manager).await?;
         create_synced_tables(manager).await?;
-        create_change_log(manager).await
+        create_change_log(manager).await?;
+        create_sandbox_timeline(manager).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Reverse creation order: every table is dropped before the tables it references.
         for table in [
+            SandboxTimeline::Table.into_iden(),
             ChangeLog::Table.into_iden(),
             LeaseResident::Table.into_iden(),
             Lease::Table.into_iden(),
@@ -134,6 +136,14 @@ enum ChangeLog {
     Change,
     Fields,
     CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum SandboxTimeline {
+    Table,
+    Name,
+    Step,
+    UpdatedAt,
 }
 
 /// The columns every synced table starts with.
@@ -621,4 +631,20 @@ async fn create_change_log(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     create_index(manager, ChangeLog::Table, &[ChangeLog::IntegrationId.into_iden(), ChangeLog::Id.into_iden()], false)
         .await?;
     create_index(manager, ChangeLog::Table, &[ChangeLog::SyncJobId.into_iden()], false).await
+}
+
+/// `sandbox_timeline`: the timeline step of each built-in sandbox world, so that a restart or
+/// another process serves exactly the same sandbox data.
+async fn create_sandbox_timeline(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    manager
+        .create_table(
+            Table::create()
+                .table(SandboxTimeline::Table)
+                .col(text(SandboxTimeline::Name).primary_key())
+                .col(big_integer(SandboxTimeline::Step))
+                .col(timestamp_with_time_zone(SandboxTimeline::UpdatedAt))
+                .to_owned(),
+        )
+        .await?;
+    Ok(())
 }

@@ -24,7 +24,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 13] = [
     "app",
     "api_token",
     "customer",
@@ -37,6 +37,7 @@ const TABLES: [&str; 12] = [
     "lease",
     "lease_resident",
     "change_log",
+    "sandbox_timeline",
 ];
 
 #[tokio::test]

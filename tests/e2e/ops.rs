@@ -52,3 +52,13 @@ fn schema_graphql_matches_the_binary() {
         "schema.graphql is out of date: run `cargo run -q -- schema > schema.graphql` and commit it"
     );
 }
+
+#[tokio::test]
+async fn a_fresh_data_directory_is_created_with_its_keys() {
+    let server = TestServer::start_with(|config| config.data_dir = config.data_dir.join("fresh/data")).await;
+    let token = server.token("fresh", Environment::Sandbox).await;
+    assert_eq!(server.gql(&token, "{ viewer { name } }", json!({})).await.data()["viewer"]["name"], "fresh");
+    let keys = server.state.config.data_dir.join("keys.json");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&keys).expect("a key file").permissions());
+    assert_eq!(mode & 0o777, 0o600);
+}

@@ -5,11 +5,13 @@
 //! - [`ingest`]: stores normalized records for an integration, diffing by content hash, and logs
 //!   each change; the sync engine and the end-to-end tests write synced data through it.
 //! - [`jobs`]: the sync job queue and run records.
+//! - [`sandbox`]: the built-in sandbox's timeline step.
 
 pub mod apps;
 pub mod customers;
 pub mod ingest;
 pub mod jobs;
+pub mod sandbox;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};

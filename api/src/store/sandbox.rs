@@ -1,0 +1,37 @@
+//! The built-in sandbox's timeline step, kept in the database (DESIGN.md, "Built-in sandbox PMSs").
+
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{EntityTrait, Set};
+
+use pmsgraph_entity::sandbox_timeline;
+
+use super::{StoreError, now};
+use crate::db::Db;
+
+/// The name of the world `pmsgraph serve` mounts.
+pub const DEFAULT_WORLD: &str = "default";
+
+/// The current step of a world (0 until it is first advanced).
+pub async fn step(db: &Db, world: &str) -> Result<u32, StoreError> {
+    let row = sandbox_timeline::Entity::find_by_id(world.to_owned()).one(&db.read).await?;
+    Ok(row.map_or(0, |r| u32::try_from(r.step).unwrap_or(u32::MAX)))
+}
+
+/// Moves a world forward by `steps`, returning the new step.
+pub async fn advance(db: &Db, world: &str, steps: u32) -> Result<u32, StoreError> {
+    let row = sandbox_timeline::ActiveModel {
+        name: Set(world.to_owned()),
+        step: Set(i64::from(steps)),
+        updated_at: Set(now()),
+    };
+    sandbox_timeline::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(sandbox_timeline::Column::Name)
+                .value(sandbox_timeline::Column::Step, Expr::col(sandbox_timeline::Column::Step).add(i64::from(steps)))
+                .value(sandbox_timeline::Column::UpdatedAt, Expr::value(now()))
+                .to_owned(),
+        )
+        .exec_without_returning(&db.write)
+        .await?;
+    step(db, world).await
+}
