@@ -22,10 +22,11 @@ pub enum NodeType {
     Resident,
     Lease,
     LeaseResident,
+    SyncJob,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 8] = [
+    const ALL: [NodeType; 9] = [
         NodeType::Customer,
         NodeType::Integration,
         NodeType::Property,
@@ -34,6 +35,7 @@ impl NodeType {
         NodeType::Resident,
         NodeType::Lease,
         NodeType::LeaseResident,
+        NodeType::SyncJob,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -46,6 +48,7 @@ impl NodeType {
             NodeType::Resident => "Resident",
             NodeType::Lease => "Lease",
             NodeType::LeaseResident => "LeaseResident",
+            NodeType::SyncJob => "SyncJob",
         }
     }
 
@@ -60,6 +63,7 @@ impl NodeType {
             NodeType::Resident => "resident",
             NodeType::Lease => "lease",
             NodeType::LeaseResident => "lease resident",
+            NodeType::SyncJob => "sync job",
         }
     }
 }

@@ -110,6 +110,7 @@ pub struct Loaders {
     pub residents: DataLoader<ById<resident::Entity>>,
     pub leases: DataLoader<ById<lease::Entity>>,
     pub lease_residents: DataLoader<ById<lease_resident::Entity>>,
+    pub sync_jobs: DataLoader<ById<sync_job::Entity>>,
     pub integrations_by_customer: DataLoader<ByParent<integration::Entity>>,
     pub spaces_by_unit: DataLoader<ByParent<unit_space::Entity>>,
     pub leases_by_unit: DataLoader<ByParent<lease::Entity>>,
@@ -157,6 +158,7 @@ impl Loaders {
                 synced(lease_resident::Column::IntegrationId.is_in(ids.clone())),
                 lease_resident
             ),
+            sync_jobs: by_id!(db, synced(sync_job::Column::IntegrationId.is_in(ids.clone())), sync_job),
             integrations_by_customer: DataLoader::new(
                 ByParent::<integration::Entity> {
                     db: db.clone(),

@@ -28,7 +28,7 @@ use connection::{Conn, Page, paginate};
 use ids::NodeType;
 use loaders::Loaders;
 use scalars::Date;
-use types::{Customer, Integration, Lease, LeaseResident, Node, Property, Resident, Unit, UnitSpace, Viewer};
+use types::{Customer, Integration, Lease, LeaseResident, Node, Property, Resident, SyncJob, Unit, UnitSpace, Viewer};
 
 pub type PmsSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
@@ -273,6 +273,10 @@ impl Query {
             NodeType::Lease => l.leases.load_one(uuid).await.map_err(map)?.map(|m| Node::Lease(Lease(m))),
             NodeType::LeaseResident => {
                 l.lease_residents.load_one(uuid).await.map_err(map)?.map(|m| Node::LeaseResident(LeaseResident(m)))
+            }
+            NodeType::SyncJob => {
+                rc.cache.forbid();
+                l.sync_jobs.load_one(uuid).await.map_err(map)?.map(|m| Node::SyncJob(SyncJob(m)))
             }
         };
         Ok(found.ok_or(ApiError::NotFound(node.noun()))?)

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use pmsgraph_connector_core::{LeaseStatus, Occupancy, ResidentRole};
-use pmsgraph_entity::{customer, integration, lease, lease_resident, property, resident, unit, unit_space};
+use pmsgraph_entity::{customer, integration, lease, lease_resident, property, resident, sync_job, unit, unit_space};
 
 use super::connection::{Conn, Page, paginate};
 use super::ids::{self, NodeType};
@@ -30,6 +30,7 @@ pub enum Node {
     Resident(Resident),
     Lease(Lease),
     LeaseResident(LeaseResident),
+    SyncJob(SyncJob),
 }
 
 /// The app behind the token, and the environment the token sees.
@@ -207,6 +208,88 @@ impl Integration {
     }
     async fn customer(&self, ctx: &Context<'_>) -> GqlResult<Customer> {
         Ok(Customer(load!(ctx, customers, self.0.customer_id).ok_or(ApiError::NotFound("customer"))?))
+    }
+    /// The integration's sync runs, newest last (page backwards with `last` for the latest).
+    #[graphql(complexity = "super::connection::page_cost(first, last, child_complexity)")]
+    async fn sync_jobs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> GqlResult<Conn<SyncJob>> {
+        let rc = rctx(ctx)?;
+        // Jobs change while they run, without a data write: never cache them.
+        rc.cache.forbid();
+        let page = Page::new(&rc.limits, first, after, last, before)?;
+        let select = sync_job::Entity::find().filter(sync_job::Column::IntegrationId.eq(self.0.id));
+        Ok(paginate(&rc.db.read, select, sync_job::Column::Id, page, |row| row.id, SyncJob).await?)
+    }
+}
+
+/// One sync run of an integration: why it ran, what it covered, how it ended.
+#[derive(Clone)]
+pub struct SyncJob(pub sync_job::Model);
+
+/// Rows a sync run wrote, or found unchanged.
+#[derive(SimpleObject)]
+pub struct SyncCounts {
+    pub created: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub deleted: i64,
+}
+
+/// One error of a sync run.
+#[derive(SimpleObject, serde::Deserialize)]
+pub struct SyncError {
+    /// A stable code (PMS_RATE_LIMITED, PMS_MALFORMED_RESPONSE, RECORD_REJECTED...).
+    pub code: String,
+    pub message: String,
+    /// The property or record the error is confined to, if any.
+    pub at: Option<String>,
+}
+
+#[Object]
+impl SyncJob {
+    async fn id(&self) -> ID {
+        ids::encode(NodeType::SyncJob, self.0.id)
+    }
+    /// SCHEDULE, ENABLE or ON_DEMAND.
+    async fn trigger(&self) -> &str {
+        &self.0.trigger
+    }
+    /// INTEGRATION, PROPERTY, UNIT or RESIDENT.
+    async fn scope(&self) -> &str {
+        &self.0.scope
+    }
+    /// QUEUED, RUNNING, SUCCESS, PARTIAL_SUCCESS or FAILED.
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+    async fn queued_at(&self) -> DateTime<Utc> {
+        self.0.queued_at
+    }
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.started_at
+    }
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
+    async fn counts(&self) -> SyncCounts {
+        SyncCounts {
+            created: self.0.created_count,
+            updated: self.0.updated_count,
+            unchanged: self.0.unchanged_count,
+            deleted: self.0.deleted_count,
+        }
+    }
+    async fn errors(&self) -> Vec<SyncError> {
+        serde_json::from_value(self.0.errors.clone()).unwrap_or_default()
+    }
+    async fn integration(&self, ctx: &Context<'_>) -> GqlResult<Integration> {
+        load_integration(ctx, self.0.integration_id).await
     }
 }
 

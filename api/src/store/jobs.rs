@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -163,9 +165,12 @@ pub async fn heartbeat(db: &Db, job_id: Uuid, worker: &str, lease: Duration) -> 
     Ok(result.rows_affected == 1)
 }
 
-/// Records how a run ended and releases the claim.
+/// Records how a run ended and releases the claim. Bumps the integration's data generation: what
+/// was last seen when (`lastSeenAt`, `lastFullSyncAt`) changes with every finished run.
 pub async fn finish(db: &Db, job_id: Uuid, outcome: &Outcome) -> Result<sync_job::Model, StoreError> {
-    let job = sync_job::Entity::find_by_id(job_id).one(&db.write).await?.ok_or(StoreError::NotFound("sync job"))?;
+    let txn = db.write.begin().await?;
+    let job = sync_job::Entity::find_by_id(job_id).one(&txn).await?.ok_or(StoreError::NotFound("sync job"))?;
+    let integration_id = job.integration_id;
     let mut job: sync_job::ActiveModel = job.into();
     let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     job.status = Set(outcome.status.to_owned());
@@ -176,7 +181,10 @@ pub async fn finish(db: &Db, job_id: Uuid, outcome: &Outcome) -> Result<sync_job
     job.deleted_count = Set(count(outcome.deleted));
     job.errors = Set(serde_json::to_value(&outcome.errors).unwrap_or_else(|_| json!([])));
     job.lease_expires_at = Set(None);
-    Ok(job.update(&db.write).await?)
+    let job = job.update(&txn).await?;
+    super::bump_integration(&txn, integration_id).await?;
+    txn.commit().await?;
+    Ok(job)
 }
 
 pub async fn get(db: &Db, job_id: Uuid) -> Result<sync_job::Model, StoreError> {
