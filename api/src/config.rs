@@ -24,6 +24,9 @@ pub struct Config {
     pub introspection: bool,
     /// The sync worker: job leases, polling, and the HTTP policy for PMS calls.
     pub worker: WorkerConfig,
+    /// Let production customers use PMS URLs on private or loopback addresses (tests only; sandbox
+    /// customers may always reach the built-in sandbox).
+    pub allow_private_pms_urls: bool,
 }
 
 impl Config {
@@ -39,6 +42,7 @@ impl Config {
             master_keys: MasterKeyConfig::default(),
             introspection: true,
             worker: WorkerConfig::default(),
+            allow_private_pms_urls: false,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod keys;
+pub mod onboarding;
 pub mod scope;
 pub mod server;
 pub mod store;

@@ -251,7 +251,15 @@ async fn graphql(
 
     let policy = CachePolicy::default();
     let loaders = Loaders::new(&state.db.read, &scope);
-    let ctx = RequestCtx { db: state.db.clone(), scope, limits: limits.clone(), loaders, cache: policy.clone() };
+    let ctx = RequestCtx {
+        db: state.db.clone(),
+        scope,
+        limits: limits.clone(),
+        loaders,
+        cache: policy.clone(),
+        worker: state.worker.clone(),
+        allow_private_pms_urls: state.config.allow_private_pms_urls,
+    };
     let batch = batch.data(Arc::new(ctx));
     let execution = state.schema.execute_batch(batch);
     let mut response = match tokio::time::timeout(limits.request_timeout, execution).await {

@@ -27,6 +27,7 @@ pub mod api_token;
 pub mod app;
 pub mod change_log;
 pub mod customer;
+pub mod data_access;
 pub mod integration;
 pub mod lease;
 pub mod lease_resident;

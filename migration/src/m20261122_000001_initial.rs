@@ -29,12 +29,14 @@ impl MigrationTrait for Migration {
         create_control_tables(manager).await?;
         create_synced_tables(manager).await?;
         create_change_log(manager).await?;
-        create_sandbox_timeline(manager).await
+        create_sandbox_timeline(manager).await?;
+        create_data_access(manager).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Reverse creation order: every table is dropped before the tables it references.
         for table in [
+            DataAccess::Table.into_iden(),
             SandboxTimeline::Table.into_iden(),
             ChangeLog::Table.into_iden(),
             LeaseResident::Table.into_iden(),
@@ -136,6 +138,16 @@ enum ChangeLog {
     Change,
     Fields,
     CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum DataAccess {
+    Table,
+    IntegrationId,
+    Resource,
+    Status,
+    Message,
+    CheckedAt,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -643,6 +655,31 @@ async fn create_sandbox_timeline(manager: &SchemaManager<'_>) -> Result<(), DbEr
                 .col(text(SandboxTimeline::Name).primary_key())
                 .col(big_integer(SandboxTimeline::Step))
                 .col(timestamp_with_time_zone(SandboxTimeline::UpdatedAt))
+                .to_owned(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// `data_access`: the last data-access check of each resource of an integration.
+async fn create_data_access(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    manager
+        .create_table(
+            Table::create()
+                .table(DataAccess::Table)
+                .col(uuid(DataAccess::IntegrationId))
+                .col(text(DataAccess::Resource))
+                .col(text(DataAccess::Status))
+                .col(text_null(DataAccess::Message))
+                .col(timestamp_with_time_zone_null(DataAccess::CheckedAt))
+                .primary_key(Index::create().col(DataAccess::IntegrationId).col(DataAccess::Resource))
+                .foreign_key(&mut foreign_key(
+                    DataAccess::Table,
+                    DataAccess::IntegrationId,
+                    Integration::Table,
+                    Integration::Id,
+                    ForeignKeyAction::Cascade,
+                ))
                 .to_owned(),
         )
         .await?;

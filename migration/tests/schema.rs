@@ -24,7 +24,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 14] = [
     "app",
     "api_token",
     "customer",
@@ -38,6 +38,7 @@ const TABLES: [&str; 13] = [
     "lease_resident",
     "change_log",
     "sandbox_timeline",
+    "data_access",
 ];
 
 #[tokio::test]

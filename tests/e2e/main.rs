@@ -5,6 +5,7 @@
 
 mod cache;
 mod limits;
+mod onboarding;
 mod ops;
 mod read_api;
 mod support;

@@ -7,10 +7,11 @@ pub mod connection;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
+pub mod mutation;
 pub mod scalars;
 pub mod types;
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, InputObject, Object, Schema};
+use async_graphql::{Context, EmptySubscription, ID, InputObject, Object, Schema};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query as SqlQuery, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
@@ -30,11 +31,11 @@ use loaders::Loaders;
 use scalars::Date;
 use types::{Customer, Integration, Lease, LeaseResident, Node, Property, Resident, SyncJob, Unit, UnitSpace, Viewer};
 
-pub type PmsSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type PmsSchema = Schema<Query, mutation::Mutation, EmptySubscription>;
 
 /// Builds the schema with its limits; it needs no database, so `pmsgraph schema` can print it.
 pub fn build_schema(limits: &Limits, introspection: bool) -> PmsSchema {
-    let mut builder = Schema::build(Query, EmptyMutation, EmptySubscription)
+    let mut builder = Schema::build(Query, mutation::Mutation, EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
@@ -53,6 +54,10 @@ pub struct RequestCtx {
     pub limits: Limits,
     pub loaders: Loaders,
     pub cache: CachePolicy,
+    /// Runs syncs and data-access checks that mutations start.
+    pub worker: crate::sync::Worker,
+    /// Allow PMS URLs on private or loopback addresses for production customers (tests only).
+    pub allow_private_pms_urls: bool,
 }
 
 pub fn rctx<'a>(ctx: &Context<'a>) -> GqlResult<&'a RequestCtx> {

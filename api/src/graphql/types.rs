@@ -209,6 +209,13 @@ impl Integration {
     async fn customer(&self, ctx: &Context<'_>) -> GqlResult<Customer> {
         Ok(Customer(load!(ctx, customers, self.0.customer_id).ok_or(ApiError::NotFound("customer"))?))
     }
+    /// The last data-access check of each resource (PENDING while it runs).
+    async fn data_access(&self, ctx: &Context<'_>) -> GqlResult<Vec<ResourceAccess>> {
+        let rc = rctx(ctx)?;
+        rc.cache.forbid();
+        let rows = crate::store::integrations::access(&rc.db, self.0.id).await?;
+        Ok(rows.into_iter().map(ResourceAccess).collect())
+    }
     /// The integration's sync runs, newest last (page backwards with `last` for the latest).
     #[graphql(complexity = "super::connection::page_cost(first, last, child_complexity)")]
     async fn sync_jobs(
@@ -225,6 +232,28 @@ impl Integration {
         let page = Page::new(&rc.limits, first, after, last, before)?;
         let select = sync_job::Entity::find().filter(sync_job::Column::IntegrationId.eq(self.0.id));
         Ok(paginate(&rc.db.read, select, sync_job::Column::Id, page, |row| row.id, SyncJob).await?)
+    }
+}
+
+/// Whether the integration's credentials may read one resource.
+pub struct ResourceAccess(pub pmsgraph_entity::data_access::Model);
+
+#[Object]
+impl ResourceAccess {
+    /// PROPERTIES, UNITS, LEASES or RESIDENTS.
+    async fn resource(&self) -> &str {
+        &self.0.resource
+    }
+    /// PENDING, GRANTED, DENIED or ERROR.
+    async fn status(&self) -> &str {
+        &self.0.status
+    }
+    /// The PMS's reason, for DENIED and ERROR.
+    async fn message(&self) -> Option<&str> {
+        self.0.message.as_deref()
+    }
+    async fn checked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.checked_at
     }
 }
 

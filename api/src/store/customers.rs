@@ -13,8 +13,7 @@ use super::{StoreError, bump_app, now};
 use crate::auth::Environment;
 use crate::db::Db;
 
-/// The integration states of DESIGN.md: a new integration starts disabled.
-pub const DISABLED: &str = "DISABLED";
+use super::integrations::DISABLED;
 
 pub async fn create_customer(
     db: &Db,
@@ -91,5 +90,16 @@ pub async fn set_credentials(
     active.credentials = Set(Some(sealed));
     active.updated_at = Set(now());
     active.update(&db.write).await?;
+    Ok(())
+}
+
+/// Deletes a customer with its integrations and everything synced for them.
+pub async fn delete_customer(db: &Db, customer_id: Uuid) -> Result<(), StoreError> {
+    let row =
+        customer::Entity::find_by_id(customer_id).one(&db.write).await?.ok_or(StoreError::NotFound("customer"))?;
+    let txn = db.write.begin().await?;
+    customer::Entity::delete_by_id(customer_id).exec(&txn).await?;
+    bump_app(&txn, row.app_id).await?;
+    txn.commit().await?;
     Ok(())
 }

@@ -13,8 +13,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use pmsgraph_connector_core::HttpPolicy;
-use pmsgraph_entity::{integration, sync_job};
-use sea_orm::EntityTrait;
+use pmsgraph_entity::sync_job;
 
 use crate::connectors;
 use crate::db::Db;
@@ -114,17 +113,20 @@ impl Worker {
         &self,
         integration_id: Uuid,
     ) -> Result<Box<dyn pmsgraph_connector_core::Connector>, JobError> {
-        let fail = |code: &str, message: String| JobError { code: code.to_owned(), message, at: None };
-        let row = integration::Entity::find_by_id(integration_id)
-            .one(&self.db.read)
-            .await
-            .map_err(|e| fail("DATABASE", e.to_string()))?
-            .ok_or_else(|| fail("NOT_FOUND", "the integration no longer exists".into()))?;
-        let sealed =
-            row.credentials.ok_or_else(|| fail("NO_CREDENTIALS", "the integration has no credentials".into()))?;
-        let plaintext = self.vault.open(integration_id, &sealed).map_err(|e| fail(e.code(), e.to_string()))?;
-        let http = pmsgraph_connector_core::HttpClient::with_client(self.http.clone(), self.config.http.clone());
-        connectors::build(&row.pms, &plaintext, &row.settings, http).map_err(|e| fail(e.code(), e.to_string()))
+        connectors::for_integration(&self.db, &self.vault, &self.http, &self.config.http, integration_id).await
+    }
+
+    /// The HTTP client and policy PMS calls use (shared with data-access checks).
+    pub fn http(&self) -> (&pmsgraph_connector_core::reqwest::Client, &HttpPolicy) {
+        (&self.http, &self.config.http)
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn vault(&self) -> &Vault {
+        &self.vault
     }
 
     /// Runs jobs until `shutdown` resolves; a job in progress finishes first.

@@ -1,0 +1,235 @@
+//! The mutation root: onboarding (customers, integrations, credentials, data-access checks, the
+//! enable gate) and on-demand syncs. Every mutation works within the token's scope: an id of
+//! another app or environment is NOT_FOUND. Mutations are never cached.
+
+use async_graphql::{Context, ID, InputObject, Object, OneofObject};
+use serde_json::json;
+
+use pmsgraph_connector_core::{Pms, SyncScope};
+use pmsgraph_entity::{lease, lease_resident, property, resident, unit};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use super::ids::{self, NodeType};
+use super::types::{Customer, Integration, SyncJob};
+use super::{RequestCtx, rctx};
+use crate::auth::Environment;
+use crate::error::{ApiError, GqlResult};
+use crate::onboarding::{self, NewCredentials};
+use crate::store::{customers, integrations};
+
+/// Entrata credentials: the API base URL and either a username and password (Basic auth) or an
+/// API key. Find them in Entrata under Settings > API access (ask the API administrator).
+#[derive(InputObject)]
+pub struct EntrataCredentialsInput {
+    /// `https://{org}.entrata.com` (legacy host) or `https://apis.entrata.com/ext/orgs/{org}`.
+    pub base_url: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub api_key: Option<String>,
+}
+
+/// Credentials for exactly one PMS.
+#[derive(OneofObject)]
+pub enum CredentialsInput {
+    Entrata(EntrataCredentialsInput),
+}
+
+impl CredentialsInput {
+    fn into_new(self) -> Result<NewCredentials, ApiError> {
+        match self {
+            CredentialsInput::Entrata(e) => {
+                let basic = e.username.is_some() || e.password.is_some();
+                match (basic, e.api_key.is_some()) {
+                    (true, true) => {
+                        return Err(ApiError::bad_input("give a username and password, or an API key, not both"));
+                    }
+                    (false, false) => return Err(ApiError::bad_input("give a username and password, or an API key")),
+                    (true, false) if e.username.is_none() || e.password.is_none() => {
+                        return Err(ApiError::bad_input("a username needs its password"));
+                    }
+                    _ => {}
+                }
+                let json = json!({
+                    "base_url": e.base_url.trim(),
+                    "username": e.username,
+                    "password": e.password,
+                    "api_key": e.api_key,
+                });
+                Ok(NewCredentials { pms: Pms::Entrata, base_url: e.base_url, json })
+            }
+        }
+    }
+}
+
+/// What `syncNow` covers: nothing for the whole integration, or exactly one of these.
+#[derive(InputObject, Default)]
+pub struct SyncScopeInput {
+    pub property_id: Option<ID>,
+    pub unit_id: Option<ID>,
+    pub resident_id: Option<ID>,
+}
+
+async fn customer_in_scope(rc: &RequestCtx, id: &ID) -> GqlResult<uuid::Uuid> {
+    let customer = ids::expect(id, NodeType::Customer, "customerId")?;
+    let found = rc.loaders.customers.load_one(customer).await.map_err(|e| ApiError::internal(e.as_ref().clone()))?;
+    found.map(|c| c.id).ok_or_else(|| ApiError::NotFound("customer").into())
+}
+
+fn integration_in_scope(rc: &RequestCtx, id: &ID) -> GqlResult<uuid::Uuid> {
+    let integration = ids::expect(id, NodeType::Integration, "integrationId")?;
+    if !rc.scope.contains_integration(integration) {
+        return Err(ApiError::NotFound("integration").into());
+    }
+    Ok(integration)
+}
+
+/// The PMS-side scope of a `syncNow`, checked against the integration.
+async fn sync_scope(rc: &RequestCtx, integration_id: uuid::Uuid, input: SyncScopeInput) -> GqlResult<SyncScope> {
+    let db = &rc.db.read;
+    let given = [input.property_id.is_some(), input.unit_id.is_some(), input.resident_id.is_some()];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(ApiError::bad_input("give at most one of propertyId, unitId, residentId").into());
+    }
+    let not_here = |what: &'static str| ApiError::NotFound(what);
+    if let Some(id) = input.property_id {
+        let uuid = ids::expect(&id, NodeType::Property, "propertyId")?;
+        let row = property::Entity::find_by_id(uuid).one(db).await?.filter(|p| p.integration_id == integration_id);
+        let row = row.ok_or(not_here("property"))?;
+        return Ok(SyncScope::Property { property: row.remote_id });
+    }
+    if let Some(id) = input.unit_id {
+        let uuid = ids::expect(&id, NodeType::Unit, "unitId")?;
+        let row = unit::Entity::find_by_id(uuid).one(db).await?.filter(|u| u.integration_id == integration_id);
+        let row = row.ok_or(not_here("unit"))?;
+        let parent = property::Entity::find_by_id(row.property_id).one(db).await?.ok_or(not_here("property"))?;
+        return Ok(SyncScope::Unit { property: parent.remote_id, unit: row.remote_id });
+    }
+    if let Some(id) = input.resident_id {
+        let uuid = ids::expect(&id, NodeType::Resident, "residentId")?;
+        let row = resident::Entity::find_by_id(uuid).one(db).await?.filter(|r| r.integration_id == integration_id);
+        let row = row.ok_or(not_here("resident"))?;
+        let lease_ids: Vec<uuid::Uuid> = lease_resident::Entity::find()
+            .select_only()
+            .column(lease_resident::Column::LeaseId)
+            .filter(lease_resident::Column::ResidentId.eq(row.id))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let property_ids: Vec<uuid::Uuid> = lease::Entity::find()
+            .select_only()
+            .column(lease::Column::PropertyId)
+            .filter(lease::Column::Id.is_in(lease_ids))
+            .distinct()
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut properties: Vec<String> = property::Entity::find()
+            .select_only()
+            .column(property::Column::RemoteId)
+            .filter(property::Column::Id.is_in(property_ids))
+            .into_tuple()
+            .all(db)
+            .await?;
+        properties.sort();
+        return Ok(SyncScope::Resident { resident: row.remote_id, properties });
+    }
+    Ok(SyncScope::Integration)
+}
+
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Adds a customer (a property management company) in the token's environment.
+    async fn create_customer(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        environment: Option<Environment>,
+    ) -> GqlResult<Customer> {
+        let rc = rctx(ctx)?;
+        rc.cache.forbid();
+        let env = rc.scope.principal.environment;
+        if environment.is_some_and(|e| e != env) {
+            return Err(ApiError::Forbidden(format!("a {env} token can only create {env} customers")).into());
+        }
+        let row = customers::create_customer(&rc.db, rc.scope.principal.app_id, &name, env).await?;
+        Ok(Customer(row))
+    }
+
+    /// Connects a customer to its PMS. The integration starts DISABLED; run `checkDataAccess`, then
+    /// `enableIntegration`. Credentials are stored encrypted and can never be read back.
+    async fn connect_integration(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: ID,
+        credentials: CredentialsInput,
+    ) -> GqlResult<Integration> {
+        let rc = rctx(ctx)?;
+        rc.cache.forbid();
+        let customer = customer_in_scope(rc, &customer_id).await?;
+        let credentials = credentials.into_new()?;
+        let env = rc.scope.principal.environment;
+        let row = onboarding::connect(&rc.worker, customer, env, rc.allow_private_pms_urls, credentials).await?;
+        Ok(Integration(row))
+    }
+
+    /// Starts the data-access check (it runs in the background, up to a minute): the integration's
+    /// `dataAccess` shows PENDING until each resource answers.
+    async fn check_data_access(&self, ctx: &Context<'_>, integration_id: ID) -> GqlResult<Integration> {
+        let rc = rctx(ctx)?;
+        rc.cache.forbid();
+        let id = integration_in_scope(rc, &integration_id)?;
+        onboarding::start_access_check(&rc.worker, id).await?;
+        Ok(Integration(integrations::get(&rc.db, id).await?))
+    }
+
+    /// Enables the integration, refused with DATA_ACCESS_INCOMPLETE (naming each missing resource)
+    /// until every resource is GRANTED; queues the first full sync.
+    async fn enable_integration(&self, ctx: &Context<'_>, integration_id: ID) -> GqlResult<Integration> {
+        let rc = rctx(ctx)?;
+        rc.cache.forbid();
+        let id = integration_in_scope(rc, &integration_id)?;
+        Ok(Integration(onboarding::enable(&rc.worker, id).await?))
+    }
+
+    /// Stops scheduled and on-demand syncs of the integration.
+    async fn disable_integration(&self, ctx: &Context<'_>, integration_id: ID) -> GqlResult<Integration> {
+        let rc = rctx(ctx)?;
+        rc.cache.forbid();
+        let id = integration_in_scope(rc, &integration_id)?;
+        Ok(Integration(integrations::set_status(&rc.db, id, integrations::DISABLED, None).await?))
+    }
+
+    /// Queues a sync of the whole integration, or of one property, unit or resident; returns the job.
+    async fn sync_now(
+        &self,
+        ctx: &Context<'_>,
+        integration_id: ID,
+        scope: Option<SyncScopeInput>,
+    ) -> GqlResult<SyncJob> {
+        let rc = rctx(ctx)?;
+        rc.cache.forbid();
+        let id = integration_in_scope(rc, &integration_id)?;
+        let scope = sync_scope(rc, id, scope.unwrap_or_default()).await?;
+        Ok(SyncJob(onboarding::sync_now(&rc.worker, id, scope).await?))
+    }
+
+    /// Deletes an integration and everything synced from it.
+    async fn delete_integration(&self, ctx: &Context<'_>, integration_id: ID) -> GqlResult<bool> {
+        let rc = rctx(ctx)?;
+        rc.cache.forbid();
+        let id = integration_in_scope(rc, &integration_id)?;
+        integrations::delete(&rc.db, id).await?;
+        Ok(true)
+    }
+
+    /// Deletes a customer, its integrations and everything synced for them.
+    async fn delete_customer(&self, ctx: &Context<'_>, customer_id: ID) -> GqlResult<bool> {
+        let rc = rctx(ctx)?;
+        rc.cache.forbid();
+        let id = customer_in_scope(rc, &customer_id).await?;
+        customers::delete_customer(&rc.db, id).await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,166 @@
+//! Onboarding services behind the GraphQL mutations: connecting an integration (credentials
+//! validated, sealed), the data-access check (run in the background, one PMS call per resource),
+//! enabling behind the access gate, and on-demand syncs of a scope.
+
+use std::time::Duration;
+
+use futures::future::join_all;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use pmsgraph_connector_core::{ConnectorError, Pms, Resource, SyncScope};
+use pmsgraph_entity::{integration, sync_job};
+
+use crate::auth::Environment;
+use crate::connectors;
+use crate::error::ApiError;
+use crate::store::integrations::{self, DENIED, ERROR, GRANTED};
+use crate::store::jobs::{self, Trigger};
+use crate::store::{self, customers};
+use crate::sync::Worker;
+
+/// The longest a data-access check may take (DESIGN.md: "up to a minute").
+pub const ACCESS_CHECK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Where a customer's PMS may be reached: production customers only at public https URLs; sandbox
+/// customers also at the built-in sandbox on this machine.
+pub fn check_pms_url(raw: &str, environment: Environment, allow_loopback: bool) -> Result<(), ApiError> {
+    use std::net::IpAddr;
+    let url = pmsgraph_connector_core::reqwest::Url::parse(raw.trim())
+        .map_err(|e| ApiError::bad_input(format!("`{raw}` is not a URL: {e}")))?;
+    let host = url.host_str().ok_or_else(|| ApiError::bad_input(format!("`{raw}` has no host")))?;
+    let local = host.eq_ignore_ascii_case("localhost")
+        || host.to_ascii_lowercase().ends_with(".localhost")
+        || host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| !is_public(ip));
+    match (environment, url.scheme()) {
+        (Environment::Production, "https") if !local || allow_loopback => Ok(()),
+        (Environment::Production, "https") => {
+            Err(ApiError::bad_input(format!("`{host}` is not a public address; a production PMS URL must be")))
+        }
+        (Environment::Production, _) => Err(ApiError::bad_input("a production PMS URL must use https")),
+        (Environment::Sandbox, "https" | "http") => Ok(()),
+        (Environment::Sandbox, scheme) => Err(ApiError::bad_input(format!("`{scheme}` URLs are not supported"))),
+    }
+}
+
+/// Whether an address is on the public internet (not loopback, private, link-local or otherwise
+/// special-purpose).
+fn is_public(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
+        }
+        std::net::IpAddr::V6(v6) => {
+            let segments = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || (segments[0] & 0xfe00) == 0xfc00
+                || (segments[0] & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| !is_public(std::net::IpAddr::V4(v4))))
+        }
+    }
+}
+
+/// Credentials as the connectors read them, from the GraphQL input.
+pub struct NewCredentials {
+    pub pms: Pms,
+    pub base_url: String,
+    pub json: Value,
+}
+
+/// Creates a disabled integration with sealed credentials for a customer of the scope.
+pub async fn connect(
+    worker: &Worker,
+    customer_id: Uuid,
+    environment: Environment,
+    allow_loopback: bool,
+    credentials: NewCredentials,
+) -> Result<integration::Model, ApiError> {
+    check_pms_url(&credentials.base_url, environment, allow_loopback)?;
+    let db = worker.db();
+    let row = customers::create_integration(db, customer_id, credentials.pms.as_str(), json!({})).await?;
+    customers::set_credentials(db, worker.vault(), row.id, &credentials.json).await?;
+    Ok(integrations::get(db, row.id).await?)
+}
+
+/// Starts a data-access check in the background; the matrix shows PENDING until each answers.
+pub async fn start_access_check(worker: &Worker, integration_id: Uuid) -> Result<(), ApiError> {
+    integrations::mark_access_pending(worker.db(), integration_id).await?;
+    let worker = worker.clone();
+    tokio::spawn(async move {
+        if let Err(err) = run_access_check(&worker, integration_id).await {
+            tracing::error!(integration = %integration_id, error = %err, "cannot record a data-access check");
+        }
+    });
+    Ok(())
+}
+
+/// Checks every resource once and records the answers.
+pub async fn run_access_check(worker: &Worker, integration_id: Uuid) -> Result<(), store::StoreError> {
+    let db = worker.db();
+    let (client, policy) = worker.http();
+    let connector = match connectors::for_integration(db, worker.vault(), client, policy, integration_id).await {
+        Ok(connector) => connector,
+        Err(error) => {
+            for resource in Resource::ALL {
+                integrations::record_access(db, integration_id, resource, ERROR, Some(error.message.clone())).await?;
+            }
+            return Ok(());
+        }
+    };
+    let checks = Resource::ALL.map(|resource| {
+        let connector = connector.as_ref();
+        async move {
+            let answer = tokio::time::timeout(ACCESS_CHECK_TIMEOUT, connector.check_access(resource)).await;
+            (resource, answer.unwrap_or(Err(ConnectorError::Timeout)))
+        }
+    });
+    for (resource, answer) in join_all(checks).await {
+        let (status, message) = match answer {
+            Ok(()) => (GRANTED, None),
+            Err(err @ (ConnectorError::AccessDenied { .. } | ConnectorError::Unauthorized(_))) => {
+                (DENIED, Some(err.to_string()))
+            }
+            Err(err) => (ERROR, Some(err.to_string())),
+        };
+        integrations::record_access(db, integration_id, resource, status, message).await?;
+    }
+    Ok(())
+}
+
+/// Enables an integration once every resource is GRANTED, and queues its first full sync.
+pub async fn enable(worker: &Worker, integration_id: Uuid) -> Result<integration::Model, ApiError> {
+    let db = worker.db();
+    let missing = integrations::missing_access(db, integration_id).await?;
+    if !missing.is_empty() {
+        return Err(ApiError::DataAccessIncomplete(format!(
+            "the integration cannot be enabled until every resource is GRANTED: {}",
+            missing.join("; ")
+        )));
+    }
+    let row = integrations::set_status(db, integration_id, integrations::ENABLED, None).await?;
+    jobs::enqueue(db, integration_id, Trigger::Enable, &SyncScope::Integration).await?;
+    worker.notify();
+    Ok(row)
+}
+
+/// Queues an on-demand sync of a scope of an enabled integration.
+pub async fn sync_now(worker: &Worker, integration_id: Uuid, scope: SyncScope) -> Result<sync_job::Model, ApiError> {
+    let db = worker.db();
+    let row = integrations::get(db, integration_id).await?;
+    if row.status != integrations::ENABLED {
+        return Err(ApiError::Forbidden(format!(
+            "the integration is {}: enable it (after a passing data-access check) before syncing",
+            row.status
+        )));
+    }
+    let job = jobs::enqueue(db, integration_id, Trigger::OnDemand, &scope).await?;
+    worker.notify();
+    Ok(job)
+}

@@ -1,0 +1,128 @@
+//! Onboarding through GraphQL mutations, as an app developer would: customers, integrations with
+//! write-only credentials, the PMS URL rules, the enable gate, deletion, and tenant isolation.
+
+use serde_json::json;
+
+use pmsgraph::auth::Environment;
+use pmsgraph_entity::integration;
+use sea_orm::EntityTrait;
+
+use crate::support::TestServer;
+
+const CREATE: &str = "mutation($name: String!, $env: Environment) { createCustomer(name: $name, environment: $env) { id name environment } }";
+const CONNECT: &str = r#"mutation($customer: ID!, $url: String!) {
+  connectIntegration(customerId: $customer, credentials: { entrata: { baseUrl: $url, username: "manager", password: "s3cret-Pa55" } }) {
+    id pms status dataAccess { resource status }
+  }
+}"#;
+
+#[tokio::test]
+async fn customers_and_integrations_are_onboarded_behind_the_gate() {
+    let server = TestServer::start().await;
+    let token = server.token("onboard", Environment::Sandbox).await;
+
+    let answer = server.gql(&token, CREATE, json!({ "name": "Acme Living" })).await;
+    let customer = answer.data()["createCustomer"].clone();
+    assert_eq!(customer["environment"], "SANDBOX");
+    let answer = server.gql(&token, CREATE, json!({ "name": "Wrong", "env": "PRODUCTION" })).await;
+    assert_eq!(answer.code(), "FORBIDDEN");
+    let answer = server.gql(&token, CREATE, json!({ "name": "  " })).await;
+    assert_eq!(answer.code(), "BAD_USER_INPUT");
+
+    let answer =
+        server.gql(&token, CONNECT, json!({ "customer": customer["id"], "url": "https://acme.entrata.com" })).await;
+    let integration = answer.data()["connectIntegration"].clone();
+    assert_eq!(integration["pms"], "ENTRATA");
+    assert_eq!(integration["status"], "DISABLED");
+    assert_eq!(integration["dataAccess"], json!([]));
+
+    // The secret is stored sealed: not in the row's bytes, not in any answer.
+    let id = pmsgraph::graphql::ids::decode(integration["id"].as_str().expect("an id")).expect("decodes").1;
+    let row = integration::Entity::find_by_id(id).one(&server.db().read).await.expect("query").expect("a row");
+    let sealed = row.credentials.expect("credentials are stored");
+    assert!(!String::from_utf8_lossy(&sealed).contains("s3cret-Pa55"));
+    let everything = server
+        .gql(&token, "{ customers { nodes { integrations { id pms status dataAccess { status } } } } }", json!({}))
+        .await;
+    assert!(!everything.body.to_string().contains("s3cret"));
+
+    // Enabling before a passing check is refused, naming every resource.
+    let answer = server
+        .gql(
+            &token,
+            "mutation($id: ID!) { enableIntegration(integrationId: $id) { status } }",
+            json!({ "id": integration["id"] }),
+        )
+        .await;
+    assert_eq!(answer.code(), "DATA_ACCESS_INCOMPLETE");
+    for resource in ["properties", "units", "leases", "residents"] {
+        assert!(answer.message().contains(resource), "{}", answer.message());
+    }
+    // A disabled integration does not sync.
+    let answer = server
+        .gql(
+            &token,
+            "mutation($id: ID!) { syncNow(integrationId: $id) { status } }",
+            json!({ "id": integration["id"] }),
+        )
+        .await;
+    assert_eq!(answer.code(), "FORBIDDEN");
+
+    // Another app sees none of it.
+    let other = server.token("someone-else", Environment::Sandbox).await;
+    for (query, variables) in [
+        ("mutation($id: ID!) { enableIntegration(integrationId: $id) { status } }", json!({ "id": integration["id"] })),
+        ("mutation($id: ID!) { deleteIntegration(integrationId: $id) }", json!({ "id": integration["id"] })),
+        ("mutation($id: ID!) { deleteCustomer(customerId: $id) }", json!({ "id": customer["id"] })),
+        (CONNECT, json!({ "customer": customer["id"], "url": "https://x.entrata.com" })),
+    ] {
+        assert_eq!(server.gql(&other, query, variables).await.code(), "NOT_FOUND", "{query}");
+    }
+
+    // Deleting the customer removes its integrations.
+    let answer = server
+        .gql(&token, "mutation($id: ID!) { deleteCustomer(customerId: $id) }", json!({ "id": customer["id"] }))
+        .await;
+    assert_eq!(answer.data()["deleteCustomer"], true);
+    assert!(integration::Entity::find_by_id(id).one(&server.db().read).await.expect("query").is_none());
+    let answer = server.gql(&token, "{ customers { totalCount } }", json!({})).await;
+    assert_eq!(answer.data()["customers"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn production_pms_urls_must_be_public_https() {
+    let server = TestServer::start().await;
+    let token = server.token("urls", Environment::Production).await;
+    let customer =
+        server.gql(&token, CREATE, json!({ "name": "Live Co" })).await.data()["createCustomer"]["id"].clone();
+    for url in [
+        "http://acme.entrata.com",
+        "https://127.0.0.1:8080",
+        "https://localhost/api",
+        "https://10.1.2.3",
+        "https://192.168.0.10",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/",
+        "https://[::ffff:127.0.0.1]/",
+        "ftp://acme.entrata.com",
+        "not a url",
+    ] {
+        let answer = server.gql(&token, CONNECT, json!({ "customer": customer, "url": url })).await;
+        assert_eq!(answer.code(), "BAD_USER_INPUT", "{url}: {:#}", answer.body);
+    }
+    let answer = server.gql(&token, CONNECT, json!({ "customer": customer, "url": "https://acme.entrata.com" })).await;
+    assert_eq!(answer.data()["connectIntegration"]["status"], "DISABLED");
+
+    // A sandbox customer may use the built-in sandbox on this machine.
+    let sandbox = server.token("urls", Environment::Sandbox).await;
+    let customer =
+        server.gql(&sandbox, CREATE, json!({ "name": "Try Co" })).await.data()["createCustomer"]["id"].clone();
+    let answer = server
+        .gql(&sandbox, CONNECT, json!({ "customer": customer, "url": "http://127.0.0.1:8080/sandbox/entrata" }))
+        .await;
+    assert_eq!(answer.data()["connectIntegration"]["status"], "DISABLED");
+
+    // Credentials must be complete.
+    let bad = r#"mutation($customer: ID!) { connectIntegration(customerId: $customer, credentials: { entrata: { baseUrl: "https://a.entrata.com", username: "only" } }) { id } }"#;
+    assert_eq!(server.gql(&sandbox, bad, json!({ "customer": customer })).await.code(), "BAD_USER_INPUT");
+}
