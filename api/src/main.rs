@@ -28,6 +28,8 @@ enum Command {
     Migrate(StoreArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Re-encrypt every integration's credentials under the active master key (after rotating keys).
+    RotateKey(StoreArgs),
     /// Mint a token for an app (`pmsgraph token --app NAME --env sandbox`), or list / revoke tokens.
     Token(TokenArgs),
 }
@@ -258,5 +260,12 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(args) => token(args).await,
+        Command::RotateKey(store) => {
+            let (config, db) = store.open().await?;
+            let vault = pmsgraph::vault(&config)?;
+            let (resealed, current) = pmsgraph::store::customers::reseal_all(&db, &vault).await?;
+            println!("re-encrypted {resealed} credentials under key {} ({current} already were)", vault.active_kid());
+            Ok(())
+        }
     }
 }

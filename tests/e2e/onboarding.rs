@@ -126,3 +126,27 @@ async fn production_pms_urls_must_be_public_https() {
     let bad = r#"mutation($customer: ID!) { connectIntegration(customerId: $customer, credentials: { entrata: { baseUrl: "https://a.entrata.com", username: "only" } }) { id } }"#;
     assert_eq!(server.gql(&sandbox, bad, json!({ "customer": customer })).await.code(), "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn rotating_the_master_key_reseals_every_credential() {
+    use pmsgraph::auth::TokenKey;
+    use pmsgraph::vault::Vault;
+    let key = |kid: &str, byte: u8| TokenKey { kid: kid.into(), secret: vec![byte; 32] };
+    let server = TestServer::start_with(|config| config.master_keys.keys = vec![key("m1", 7)]).await;
+    let token = server.token("rotate", Environment::Sandbox).await;
+    let customer = server.gql(&token, CREATE, json!({ "name": "Rot" })).await.data()["createCustomer"]["id"].clone();
+    let answer = server.gql(&token, CONNECT, json!({ "customer": customer, "url": "https://r.entrata.com" })).await;
+    let id =
+        pmsgraph::graphql::ids::decode(answer.data()["connectIntegration"]["id"].as_str().expect("id")).expect("id").1;
+
+    let rotated = Vault::new(&[key("m1", 7), key("m2", 9)], Some("m2")).expect("a vault");
+    let (resealed, current) = pmsgraph::store::customers::reseal_all(server.db(), &rotated).await.expect("reseals");
+    assert_eq!((resealed, current), (1, 0));
+    let row = integration::Entity::find_by_id(id).one(&server.db().read).await.expect("query").expect("row");
+    let sealed = row.credentials.expect("sealed");
+    assert_eq!(Vault::kid_of(&sealed).expect("kid"), "m2");
+    let retired = Vault::new(&[key("m2", 9)], None).expect("a vault");
+    let plain: serde_json::Value = serde_json::from_slice(&retired.open(id, &sealed).expect("opens")).expect("json");
+    assert_eq!(plain["password"], "s3cret-Pa55");
+    assert_eq!(pmsgraph::store::customers::reseal_all(server.db(), &rotated).await.expect("again"), (0, 1));
+}

@@ -103,3 +103,25 @@ pub async fn delete_customer(db: &Db, customer_id: Uuid) -> Result<(), StoreErro
     txn.commit().await?;
     Ok(())
 }
+
+/// Re-encrypts every integration's credentials under the vault's active key (after a new master
+/// key is configured as active). Returns (re-encrypted, already current).
+pub async fn reseal_all(db: &Db, vault: &crate::vault::Vault) -> Result<(u64, u64), StoreError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let rows =
+        integration::Entity::find().filter(integration::Column::Credentials.is_not_null()).all(&db.write).await?;
+    let (mut resealed, mut current) = (0, 0);
+    for row in rows {
+        let Some(sealed) = row.credentials.as_deref() else { continue };
+        match vault.reseal(row.id, sealed).map_err(|e| StoreError::Invalid(format!("integration {}: {e}", row.id)))? {
+            None => current += 1,
+            Some(fresh) => {
+                let mut active: integration::ActiveModel = row.into();
+                active.credentials = Set(Some(fresh));
+                active.update(&db.write).await?;
+                resealed += 1;
+            }
+        }
+    }
+    Ok((resealed, current))
+}
