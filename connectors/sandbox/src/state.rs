@@ -1,0 +1,180 @@
+//! The simulators' shared state: which world (seed, size), which timeline step, the cache of
+//! generated worlds, and the one-shot fault ledger.
+//!
+//! The step comes from a [`StepSource`] so that `pmsgraph serve` can keep it in its database
+//! (DESIGN.md: "the step is stored in the database, so a restart or another process serves exactly
+//! the same data"); [`MemoryStep`] keeps it in memory for tests and `pmsgraph sandbox`. Worlds are
+//! generated once per step, off the async runtime, and shared as `Arc<World>`; a new step is
+//! derived from the nearest cached earlier step rather than from step 0.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use tokio::sync::OnceCell;
+
+use crate::faults::FaultLedger;
+use crate::world::{Size, World};
+
+/// Where the current timeline step is kept.
+#[async_trait]
+pub trait StepSource: Send + Sync + 'static {
+    async fn current_step(&self) -> u32;
+}
+
+/// A step kept in memory.
+#[derive(Debug, Default)]
+pub struct MemoryStep(AtomicU32);
+
+impl MemoryStep {
+    pub fn new(step: u32) -> Self {
+        MemoryStep(AtomicU32::new(step))
+    }
+
+    pub fn get(&self) -> u32 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    pub fn set(&self, step: u32) {
+        self.0.store(step, Ordering::SeqCst);
+    }
+
+    /// Moves the timeline one step on and returns the new step.
+    pub fn advance(&self) -> u32 {
+        self.0.fetch_add(1, Ordering::SeqCst).saturating_add(1)
+    }
+}
+
+#[async_trait]
+impl StepSource for MemoryStep {
+    async fn current_step(&self) -> u32 {
+        self.get()
+    }
+}
+
+/// How many generated worlds are kept (the current step and the one before, typically).
+const CACHED_WORLDS: usize = 2;
+
+type Slot = Arc<OnceCell<Arc<World>>>;
+
+struct Inner {
+    seed: u64,
+    size: Size,
+    steps: Arc<dyn StepSource>,
+    worlds: Mutex<BTreeMap<u32, Slot>>,
+    faults: FaultLedger,
+}
+
+/// Everything the simulators share; cheap to clone.
+#[derive(Clone)]
+pub struct SandboxState {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SandboxState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxState").field("seed", &self.inner.seed).field("size", &self.inner.size).finish()
+    }
+}
+
+impl SandboxState {
+    pub fn new(seed: u64, size: Size, steps: Arc<dyn StepSource>) -> Self {
+        SandboxState {
+            inner: Arc::new(Inner {
+                seed,
+                size,
+                steps,
+                worlds: Mutex::new(BTreeMap::new()),
+                faults: FaultLedger::default(),
+            }),
+        }
+    }
+
+    /// A state whose step lives in memory, with the handle that moves it.
+    pub fn in_memory(seed: u64, size: Size) -> (Self, Arc<MemoryStep>) {
+        let steps = Arc::new(MemoryStep::new(0));
+        (SandboxState::new(seed, size, steps.clone()), steps)
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.inner.seed
+    }
+
+    pub fn size(&self) -> Size {
+        self.inner.size
+    }
+
+    pub async fn current_step(&self) -> u32 {
+        self.inner.steps.current_step().await
+    }
+
+    pub fn faults(&self) -> &FaultLedger {
+        &self.inner.faults
+    }
+
+    /// The world at the current step.
+    pub async fn world(&self) -> Arc<World> {
+        let step = self.current_step().await;
+        self.world_at(step).await
+    }
+
+    /// The world at `step`, generated once and cached.
+    pub async fn world_at(&self, step: u32) -> Arc<World> {
+        let (slot, base) = {
+            let mut worlds = self.inner.worlds.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = worlds.entry(step).or_default().clone();
+            // The nearest generated earlier step saves replaying the timeline from step 0.
+            let base = worlds.range(..step).rev().find_map(|(_, s)| s.get().cloned());
+            while worlds.len() > CACHED_WORLDS {
+                let Some(oldest) = worlds.keys().copied().find(|&k| k != step) else { break };
+                worlds.remove(&oldest);
+            }
+            (slot, base)
+        };
+        let (seed, size) = (self.inner.seed, self.inner.size);
+        slot.get_or_init(|| async move {
+            let build = move || match base {
+                Some(base) => {
+                    let mut world = World::clone(&base);
+                    world.advance_to(step);
+                    world
+                }
+                None => World::generate(seed, size, step),
+            };
+            let world = match tokio::task::spawn_blocking(build).await {
+                Ok(world) => world,
+                Err(e) => match e.try_into_panic() {
+                    Ok(panic) => std::panic::resume_unwind(panic),
+                    // Cancelled only when the runtime shuts down; build inline then.
+                    Err(_) => World::generate(seed, size, step),
+                },
+            };
+            tracing::debug!(seed, %size, step, "sandbox world generated");
+            Arc::new(world)
+        })
+        .await
+        .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn worlds_follow_the_step_and_are_cached() {
+        let (state, steps) = SandboxState::in_memory(5, Size::SMALL);
+        let first = state.world().await;
+        assert_eq!(first.step, 0);
+        assert!(Arc::ptr_eq(&first, &state.world().await), "the same step is generated once");
+        assert_eq!(steps.advance(), 1);
+        let second = state.world().await;
+        assert_eq!(second.step, 1);
+        assert_eq!(*second, World::generate(5, Size::SMALL, 1), "derived from the cache like from scratch");
+        steps.set(4);
+        assert_eq!(*state.world().await, World::generate(5, Size::SMALL, 4));
+        // An earlier step after eviction is regenerated identically.
+        assert_eq!(*state.world_at(0).await, *first);
+    }
+}
