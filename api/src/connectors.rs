@@ -7,6 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use pmsgraph_connector_core::{Connector, ConnectorError, HttpClient, HttpPolicy, Pms, reqwest};
+use pmsgraph_connector_entrata::EntrataConnector;
 use pmsgraph_entity::integration;
 
 use crate::db::Db;
@@ -42,6 +43,10 @@ pub fn build(
 ) -> Result<Box<dyn Connector>, ConnectorError> {
     let pms: Pms =
         pms.parse().map_err(|e: pmsgraph_connector_core::UnknownWord| ConnectorError::InvalidConfig(e.to_string()))?;
-    let _ = (credentials, settings, http);
-    Err(ConnectorError::InvalidConfig(format!("no connector for {pms} yet")))
+    match pms {
+        Pms::Entrata => Ok(Box::new(EntrataConnector::from_stored(credentials, settings, http)?)),
+        Pms::Yardi | Pms::RealPage | Pms::Buildium => {
+            Err(ConnectorError::InvalidConfig(format!("no connector for {pms} yet")))
+        }
+    }
 }

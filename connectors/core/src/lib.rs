@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod record;
 pub mod vocab;
+pub mod zone;
 
 pub use connector::{Capabilities, Connector, Pms, Resource, SyncItem, SyncScope};
 pub use error::ConnectorError;

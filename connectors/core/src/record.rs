@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::vocab::{LeaseStatus, Occupancy, ResidentRole};
 
 /// The kinds of synced rows, in the order the sync engine writes them (parents first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     Property,

@@ -3,12 +3,15 @@
 //!
 //! Follows DESIGN.md ("Normalized model", "Lease status: one vocabulary", "Time") and the Entrata
 //! section of `shared/fixtures/pms/README.md`; the fixtures in `shared/fixtures/pms/entrata` are the
-//! shapes it is tested against. The HTTP client comes later, on the shared HTTP layer of
-//! `pmsgraph-connector-core`: it sends [`wire::Call`]s and hands the bodies to `map::parse_*`.
+//! shapes it is tested against. The HTTP client is built on the shared HTTP layer of
+//! `pmsgraph-connector-core`: [`client`] sends [`wire::Call`]s and hands the bodies to
+//! `map::parse_*`; [`EntrataConnector`] is what the sync engine drives.
 
+pub mod client;
 pub mod error;
 pub mod map;
 pub mod wire;
 
+pub use client::{Credentials, EntrataConnector, Settings};
 pub use error::EntrataError;
 pub use map::MapContext;

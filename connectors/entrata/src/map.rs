@@ -2,8 +2,8 @@
 //! model", "Lease status: one vocabulary", "Time").
 //!
 //! - Properties (getProperties): name, the property's own address, the zone where Entrata names an
-//!   IANA one (else `None`: inferring it from the address is not the connector's job), the unit
-//!   count from getPropertyUnits ([`with_unit_counts`]).
+//!   IANA one, else the one inferred from the address (state and ZIP code), the unit count from
+//!   getPropertyUnits ([`with_unit_counts`]).
 //! - Units (getPropertyUnits) with their bedroom-level unit spaces.
 //! - Leases (getLeases) with their people, and the people as residents keyed by Entrata's customer
 //!   id, which names one person across leases. Residents also come from getCustomers.
@@ -21,6 +21,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use pmsgraph_connector_core::zone::infer_time_zone;
 use pmsgraph_connector_core::{
     Address, LeaseStatus, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedResident,
     NormalizedUnit, NormalizedUnitSpace, Occupancy, ResidentRole,
@@ -29,7 +30,7 @@ use pmsgraph_connector_core::{
 use crate::error::EntrataError;
 use crate::wire::{
     self, Customer, CustomersResult, Lease, LeaseCustomer, LeasesResult, Method, Page, Phone, PropertiesResult,
-    Property, PropertyAddress, PropertyUnitsResult, Raw, StatusResult, Unit, UnitProperty,
+    Property, PropertyAddress, PropertyUnitsResult, Raw, StatusResult, Unit, UnitProperty, UnitSpace,
 };
 
 /// Entrata's own clock: "all dates and times are Mountain Time unless stated".
@@ -94,11 +95,18 @@ pub fn properties(result: &PropertiesResult) -> Vec<NormalizedProperty> {
 
 pub fn property(record: &Raw<Property>) -> NormalizedProperty {
     let p = &record.value;
+    let address = property_address(p);
     NormalizedProperty {
         remote_id: p.id.clone(),
         name: p.marketing_name.clone(),
-        address: property_address(p),
-        time_zone: p.time_zone.as_deref().and_then(|zone| zone.parse::<Tz>().ok()).map(|tz| tz.name().to_owned()),
+        time_zone: p
+            .time_zone
+            .as_deref()
+            .and_then(|zone| zone.parse::<Tz>().ok())
+            .map(|tz| tz.name())
+            .or_else(|| infer_time_zone(address.state.as_deref(), address.postal_code.as_deref()))
+            .map(str::to_owned),
+        address,
         unit_count: None,
         remote_data: record.raw.clone(),
     }
@@ -163,6 +171,7 @@ fn units_of(p: &UnitProperty) -> PropertyUnits {
 
 pub fn unit(property_remote_id: &str, record: &Raw<Unit>) -> NormalizedUnit {
     let u = &record.value;
+    let whole = whole_unit_space(u);
     NormalizedUnit {
         remote_id: u.id.clone(),
         property_remote_id: property_remote_id.to_owned(),
@@ -172,12 +181,13 @@ pub fn unit(property_remote_id: &str, record: &Raw<Unit>) -> NormalizedUnit {
         bedrooms: u.no_of_bedrooms,
         bathrooms: u.no_of_bathrooms,
         square_feet: u.square_feet,
-        // getPropertyUnits carries no rent (it is in getUnitsAvailabilityAndPricing).
-        market_rent_cents: None,
+        // A unit let whole is priced on its one space; a unit let by the bed has a rent per bed.
+        market_rent_cents: whole.and_then(|s| s.rent.as_ref()).and_then(|r| r.min_rent.or(r.max_rent)),
         occupancy: unit_occupancy(u),
         spaces: u
             .spaces()
             .iter()
+            .filter(|_| whole.is_none())
             .map(|s| NormalizedUnitSpace {
                 remote_id: s.unit_space_id.clone(),
                 name: s.unit_number.clone().unwrap_or_else(|| s.unit_space_id.clone()),
@@ -185,6 +195,15 @@ pub fn unit(property_remote_id: &str, record: &Raw<Unit>) -> NormalizedUnit {
             })
             .collect(),
         remote_data: record.raw.clone(),
+    }
+}
+
+/// Entrata gives every unit at least one space. A unit let whole has exactly one, numbered as the
+/// unit (or unnumbered); a unit let by the bed has one per bed, numbered like `512-A`.
+fn whole_unit_space(u: &Unit) -> Option<&UnitSpace> {
+    match u.spaces() {
+        [only] if only.unit_number.as_deref().is_none_or(|n| n == u.unit_number) => Some(&only.value),
+        _ => None,
     }
 }
 
@@ -206,12 +225,12 @@ fn unit_occupancy(u: &Unit) -> Occupancy {
 }
 
 /// Entrata's availability words: "Occupied", "Occupied No Notice", "Notice Rented/Unrented" (still
-/// lived in), "Vacant Rented/Unrented", "Available".
+/// lived in), "Vacant Rented/Unrented", "Available", "Unoccupied".
 pub fn availability(word: &str) -> Option<Occupancy> {
     let word = normalize(word);
     if word.starts_with("occupied") || word.starts_with("notice") {
         Some(Occupancy::Occupied)
-    } else if word.starts_with("vacant") || word.starts_with("available") {
+    } else if word.starts_with("vacant") || word.starts_with("available") || word.starts_with("unoccupied") {
         Some(Occupancy::Vacant)
     } else {
         None

@@ -607,6 +607,19 @@ pub struct UnitSpace {
     pub availability_status: Option<String>,
     #[serde(default, deserialize_with = "de::opt_date")]
     pub available_date: Option<NaiveDate>,
+    /// The asking rent, where Entrata prices the space.
+    #[serde(default, deserialize_with = "de::opt_container")]
+    pub rent: Option<SpaceRent>,
+}
+
+/// `unitSpace.rent`: the range of asking rents.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpaceRent {
+    #[serde(default, deserialize_with = "de::opt_cents")]
+    pub min_rent: Option<i64>,
+    #[serde(default, deserialize_with = "de::opt_cents")]
+    pub max_rent: Option<i64>,
 }
 
 // ---------------------------------------------------------------------------------------------
