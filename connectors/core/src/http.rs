@@ -6,6 +6,9 @@
 //!
 //! A connector builds a `reqwest::RequestBuilder` and hands it to [`HttpClient::send`], which
 //! clones it for each attempt; the connector then reads the body and parses it itself.
+//!
+//! Where a PMS call may connect is the policy's [`AddressPolicy`] (see [`crate::guard`]): the
+//! client's resolver and redirect policy enforce it, and `send` checks each URL before the request.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +20,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::error::ConnectorError;
+use crate::guard::{AddressPolicy, GuardedResolver, Refused};
 
 /// How requests are retried and paced.
 #[derive(Debug, Clone)]
@@ -32,6 +36,8 @@ pub struct HttpPolicy {
     pub max_retry_after: Duration,
     /// The minimum interval between two requests of one client (one integration).
     pub min_interval: Duration,
+    /// Which addresses may be reached (default: any; the server allows public addresses only).
+    pub addresses: AddressPolicy,
 }
 
 impl Default for HttpPolicy {
@@ -43,6 +49,7 @@ impl Default for HttpPolicy {
             max_backoff: Duration::from_secs(10),
             max_retry_after: Duration::from_secs(60),
             min_interval: Duration::ZERO,
+            addresses: AddressPolicy::default(),
         }
     }
 }
@@ -61,11 +68,16 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// A reqwest client for PMS calls: TLS through the platform's trust store, our user agent, and the
-/// policy's timeouts.
+/// A reqwest client for PMS calls: TLS through the platform's trust store, our user agent, the
+/// policy's timeouts, and its address policy (a guarded resolver, redirects rechecked hop by hop, no
+/// proxy, which would resolve names out of our sight).
 pub fn reqwest_client(policy: &HttpPolicy) -> Result<reqwest::Client, ConnectorError> {
     install_tls_provider();
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder().redirect(policy.addresses.redirect_policy());
+    if policy.addresses.public_only {
+        builder = builder.no_proxy().dns_resolver(GuardedResolver::new(policy.addresses.clone()));
+    }
+    builder
         .timeout(policy.timeout)
         .connect_timeout(policy.timeout.min(Duration::from_secs(10)))
         .user_agent(concat!("pmsgraph/", env!("CARGO_PKG_VERSION")))
@@ -121,6 +133,10 @@ impl HttpClient {
             let this_try = request
                 .try_clone()
                 .ok_or_else(|| ConnectorError::InvalidConfig("a request body that cannot be retried".into()))?;
+            let (client, built) = this_try.build_split();
+            let built = built.map_err(|e| map_reqwest(&e))?;
+            self.policy.addresses.check_url(built.url()).map_err(|e| ConnectorError::InvalidConfig(e.to_string()))?;
+            let this_try = RequestBuilder::from_parts(client, built);
             self.pace().await;
             let error = match this_try.send().await {
                 Ok(response) => match classify(response).await {
@@ -173,6 +189,14 @@ async fn classify(response: Response) -> Result<Response, ConnectorError> {
 }
 
 fn map_reqwest(err: &reqwest::Error) -> ConnectorError {
+    // A connection the address guard refused (by DNS answer or redirect hop) is final, not an outage.
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if let Some(refused) = cause.downcast_ref::<Refused>() {
+            return ConnectorError::InvalidConfig(refused.to_string());
+        }
+        source = cause.source();
+    }
     if err.is_timeout() {
         ConnectorError::Timeout
     } else if err.is_builder() {
@@ -317,5 +341,48 @@ mod over_http {
         }
         assert!(started.elapsed() >= Duration::from_millis(200));
         assert_eq!(hits.load(Ordering::SeqCst), 5);
+    }
+
+    #[tokio::test]
+    async fn a_guarded_client_refuses_loopback_except_the_sandbox_port_and_rechecks_redirects() {
+        let (url, hits) = serve(vec![(200, None)]).await;
+        let port = reqwest::Url::parse(&url).expect("a URL").port().expect("a port");
+        let guarded = |sandbox_ports: Vec<u16>| {
+            HttpClient::new(HttpPolicy {
+                addresses: AddressPolicy::public_only(sandbox_ports),
+                ..HttpPolicy::default()
+            })
+            .expect("a client")
+        };
+        let client = guarded(Vec::new());
+        let err = client.send(client.client().get(&url)).await.expect_err("loopback is refused");
+        assert_eq!(err.code(), "INVALID_CONFIGURATION");
+        assert!(err.to_string().contains("loopback"), "{err}");
+        let err = client.send(client.client().get("http://10.0.0.1/")).await.expect_err("private is refused");
+        assert!(err.to_string().contains("private"), "{err}");
+        let err = client.send(client.client().get("http://localhost/")).await.expect_err("a loopback name");
+        assert_eq!(err.code(), "INVALID_CONFIGURATION");
+        assert_eq!(hits.load(Ordering::SeqCst), 0, "nothing was sent");
+
+        let sandbox = guarded(vec![port]);
+        sandbox.send(sandbox.client().get(&url)).await.expect("the built-in sandbox is reachable");
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
+
+        // The sandbox exception does not carry over to a redirect hop.
+        let target = url.clone();
+        let app = axum::Router::new().route(
+            "/",
+            get(move || {
+                let target = target.clone();
+                async move { (AxumStatus::FOUND, [("location", target)], "moved").into_response() }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let redirector = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let both = guarded(vec![port, redirector.port()]);
+        let err = both.send(both.client().get(format!("http://{redirector}/"))).await.expect_err("hop refused");
+        assert_eq!(err.code(), "INVALID_CONFIGURATION", "{err}");
+        assert_eq!(hits.load(Ordering::SeqCst), 1, "the hop was not followed");
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod connector;
 pub mod error;
+pub mod guard;
 pub mod http;
 pub mod record;
 pub mod vocab;
@@ -14,6 +15,7 @@ pub mod zone;
 
 pub use connector::{Capabilities, Connector, Pms, Resource, SyncItem, SyncScope};
 pub use error::ConnectorError;
+pub use guard::AddressPolicy;
 pub use http::{HttpClient, HttpPolicy};
 pub use record::{
     Address, ContentHash, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedRecord,
