@@ -4,6 +4,12 @@
 //! signing keys rotate: several are accepted, one signs), an expiry and a token id (`jti`). The
 //! token id is recorded in `api_token`, so tokens can be listed and revoked; a request is
 //! authenticated only while its token's row exists, is unrevoked and unexpired.
+//!
+//! An **onboarding link** is such a token with one more claim, `cus`: the one customer it may act
+//! for. It is minted by the app (`createOnboardingLink`), lives a day by default, and is handed to a
+//! property manager, who may connect that customer's PMS, run data-access checks, enable, and see
+//! that customer's integrations and sync jobs, and nothing else (see
+//! [`crate::graphql::onboarding_link`]). The claim is signed, so it cannot be widened.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -98,6 +104,9 @@ struct Claims {
     jti: Uuid,
     iat: i64,
     exp: i64,
+    /// Onboarding links only: the one customer the token may act for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cus: Option<Uuid>,
 }
 
 /// Who is asking: an app, in one environment, with one token.
@@ -107,6 +116,15 @@ pub struct Principal {
     pub environment: Environment,
     pub token_id: Uuid,
     pub expires_at: DateTime<Utc>,
+    /// An onboarding link's one customer; `None` for an app token.
+    pub customer_id: Option<Uuid>,
+}
+
+impl Principal {
+    /// Whether this is an onboarding link (a token for one customer).
+    pub fn is_onboarding_link(&self) -> bool {
+        self.customer_id.is_some()
+    }
 }
 
 /// A freshly minted token.
@@ -169,14 +187,39 @@ impl Tokens {
         label: Option<String>,
     ) -> Result<IssuedToken, TokenError> {
         let app = store::apps::find_or_create(db, app_name).await?;
+        self.issue_for(db, app.id, environment, ttl.unwrap_or(self.default_ttl), label, None).await
+    }
+
+    /// Mints an onboarding link: a token of the app that acts for one customer only.
+    pub async fn issue_onboarding_link(
+        &self,
+        db: &Db,
+        app_id: Uuid,
+        environment: Environment,
+        customer_id: Uuid,
+        ttl: Duration,
+    ) -> Result<IssuedToken, TokenError> {
+        let label = format!("onboarding link for customer {customer_id}");
+        self.issue_for(db, app_id, environment, ttl, Some(label), Some(customer_id)).await
+    }
+
+    async fn issue_for(
+        &self,
+        db: &Db,
+        app_id: Uuid,
+        environment: Environment,
+        ttl: Duration,
+        label: Option<String>,
+        customer: Option<Uuid>,
+    ) -> Result<IssuedToken, TokenError> {
         let now = store::now();
-        let ttl = chrono::Duration::from_std(ttl.unwrap_or(self.default_ttl))
-            .map_err(|_| StoreError::Invalid("token lifetime is too long".into()))?;
+        let ttl =
+            chrono::Duration::from_std(ttl).map_err(|_| StoreError::Invalid("token lifetime is too long".into()))?;
         let expires_at = now + ttl;
         let token_id = Uuid::now_v7();
         api_token::ActiveModel {
             id: Set(token_id),
-            app_id: Set(app.id),
+            app_id: Set(app_id),
             environment: Set(environment.as_str().to_owned()),
             label: Set(label),
             kid: Set(self.active.0.clone()),
@@ -189,16 +232,17 @@ impl Tokens {
         .map_err(StoreError::from)?;
         let claims = Claims {
             iss: ISSUER.to_owned(),
-            sub: app.id,
+            sub: app_id,
             env: environment,
             jti: token_id,
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
+            cus: customer,
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.active.0.clone());
         let token = jsonwebtoken::encode(&header, &claims, &self.active.1)?;
-        Ok(IssuedToken { token, token_id, app_id: app.id, expires_at })
+        Ok(IssuedToken { token, token_id, app_id, expires_at })
     }
 
     /// Checks signature, issuer and expiry; does not consult the database.
@@ -235,7 +279,13 @@ impl Tokens {
         if row.expires_at <= Utc::now() {
             return Err(ApiError::Unauthenticated("the token has expired"));
         }
-        Ok(Principal { app_id: claims.sub, environment: claims.env, token_id: claims.jti, expires_at: row.expires_at })
+        Ok(Principal {
+            app_id: claims.sub,
+            environment: claims.env,
+            token_id: claims.jti,
+            expires_at: row.expires_at,
+            customer_id: claims.cus,
+        })
     }
 }
 
@@ -286,6 +336,7 @@ mod tests {
             jti: Uuid::now_v7(),
             iat: now,
             exp: now + exp_offset,
+            cus: None,
         }
     }
 
@@ -308,6 +359,21 @@ mod tests {
         let forged = sign(&forger, &claims(600));
         assert_eq!(tokens.decode(&forged).expect_err("forged").to_string(), "the token is invalid");
         assert!(tokens.decode("not.a.jwt").is_err());
+    }
+
+    #[test]
+    fn the_customer_claim_of_an_onboarding_link_survives_and_app_tokens_have_none() {
+        let tokens = Tokens::new(&[key("a", 1)], None, Duration::from_secs(60)).expect("keys");
+        let customer = Uuid::now_v7();
+        let link = sign(&tokens, &Claims { cus: Some(customer), ..claims(600) });
+        assert_eq!(tokens.decode(&link).expect("valid").cus, Some(customer));
+        let app = sign(&tokens, &claims(600));
+        assert_eq!(tokens.decode(&app).expect("valid").cus, None);
+        // An app token's payload has no `cus` key at all (older tokens decode the same way).
+        let payload = app.split('.').nth(1).expect("a payload");
+        use base64::Engine;
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64");
+        assert!(!String::from_utf8_lossy(&json).contains("cus"));
     }
 
     #[test]

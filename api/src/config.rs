@@ -27,6 +27,8 @@ pub struct Config {
     /// Let production customers use PMS URLs on private or loopback addresses (tests only; sandbox
     /// customers may always reach the built-in sandbox).
     pub allow_private_pms_urls: bool,
+    /// The per-token request rate limit of the API.
+    pub rate_limit: RateLimitConfig,
 }
 
 impl Config {
@@ -43,7 +45,21 @@ impl Config {
             introspection: true,
             worker: WorkerConfig::default(),
             allow_private_pms_urls: false,
+            rate_limit: RateLimitConfig::default(),
         }
+    }
+
+    /// The sync worker's configuration as this server runs it: PMS calls reach public addresses only
+    /// (unless private PMS URLs are allowed), and the built-in sandbox at the port this server is
+    /// bound to (set `bind` to the bound address first).
+    pub fn worker_config(&self) -> WorkerConfig {
+        let mut worker = self.worker.clone();
+        worker.http.addresses = if self.allow_private_pms_urls {
+            pmsgraph_connector_core::AddressPolicy::default()
+        } else {
+            pmsgraph_connector_core::AddressPolicy::public_only(vec![self.bind.port()])
+        };
+        worker
     }
 
     /// The database to use: the configured URL, else the SQLite file in the data directory.
@@ -110,6 +126,22 @@ pub struct TokenConfig {
 impl Default for TokenConfig {
     fn default() -> Self {
         TokenConfig { keys: Vec::new(), active_kid: None, default_ttl: Duration::from_secs(90 * 24 * 3600) }
+    }
+}
+
+/// The per-token rate limit of the API: a token bucket per token id (GCRA, the `governor` crate).
+#[derive(Debug, Clone)]
+pub struct RateLimitConfig {
+    pub enabled: bool,
+    /// Sustained requests per second per token.
+    pub per_second: u32,
+    /// Requests a token may make at once, above the sustained rate.
+    pub burst: u32,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig { enabled: true, per_second: 50, burst: 200 }
     }
 }
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod graphql;
 pub mod keys;
 pub mod onboarding;
+pub mod rate_limit;
 pub mod scope;
 pub mod server;
 pub mod store;

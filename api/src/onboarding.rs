@@ -1,6 +1,11 @@
 //! Onboarding services behind the GraphQL mutations: connecting an integration (credentials
 //! validated, sealed), the data-access check (run in the background, one PMS call per resource),
-//! enabling behind the access gate, and on-demand syncs of a scope.
+//! enabling behind the access gate, updating an integration (schedule, rotated credentials,
+//! property access times), and on-demand syncs of a scope.
+//!
+//! Rotated credentials void the data-access matrix: the old answers were about other credentials.
+//! A fresh check starts at once; an ENABLED integration is PAUSED until that check passes and it is
+//! enabled again, so no sync ever runs on credentials that were never checked.
 
 use std::time::Duration;
 
@@ -8,7 +13,7 @@ use futures::future::join_all;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use pmsgraph_connector_core::{ConnectorError, Pms, Resource, SyncScope};
+use pmsgraph_connector_core::{ConnectorError, Pms, Resource, SyncScope, guard};
 use pmsgraph_entity::{integration, sync_job};
 
 use crate::auth::Environment;
@@ -23,7 +28,8 @@ use crate::sync::Worker;
 pub const ACCESS_CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where a customer's PMS may be reached: production customers only at public https URLs; sandbox
-/// customers also at the built-in sandbox on this machine.
+/// customers also at the built-in sandbox on this machine. This is the check at entry, for a clear
+/// error; every connection is checked again where it is made (`pmsgraph_connector_core::guard`).
 pub fn check_pms_url(raw: &str, environment: Environment, allow_loopback: bool) -> Result<(), ApiError> {
     use std::net::IpAddr;
     let url = pmsgraph_connector_core::reqwest::Url::parse(raw.trim())
@@ -31,7 +37,7 @@ pub fn check_pms_url(raw: &str, environment: Environment, allow_loopback: bool) 
     let host = url.host_str().ok_or_else(|| ApiError::bad_input(format!("`{raw}` has no host")))?;
     let local = host.eq_ignore_ascii_case("localhost")
         || host.to_ascii_lowercase().ends_with(".localhost")
-        || host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| !is_public(ip));
+        || host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| guard::refusal(ip).is_some());
     match (environment, url.scheme()) {
         (Environment::Production, "https") if !local || allow_loopback => Ok(()),
         (Environment::Production, "https") => {
@@ -40,30 +46,6 @@ pub fn check_pms_url(raw: &str, environment: Environment, allow_loopback: bool) 
         (Environment::Production, _) => Err(ApiError::bad_input("a production PMS URL must use https")),
         (Environment::Sandbox, "https" | "http") => Ok(()),
         (Environment::Sandbox, scheme) => Err(ApiError::bad_input(format!("`{scheme}` URLs are not supported"))),
-    }
-}
-
-/// Whether an address is on the public internet (not loopback, private, link-local or otherwise
-/// special-purpose).
-fn is_public(ip: std::net::IpAddr) -> bool {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
-        }
-        std::net::IpAddr::V6(v6) => {
-            let segments = v6.segments();
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || (segments[0] & 0xfe00) == 0xfc00
-                || (segments[0] & 0xffc0) == 0xfe80
-                || v6.to_ipv4_mapped().is_some_and(|v4| !is_public(std::net::IpAddr::V4(v4))))
-        }
     }
 }
 
@@ -147,6 +129,69 @@ pub async fn enable(worker: &Worker, integration_id: Uuid) -> Result<integration
     let row = integrations::set_status(db, integration_id, integrations::ENABLED, None).await?;
     jobs::enqueue(db, integration_id, Trigger::Enable, &SyncScope::Integration).await?;
     worker.notify();
+    Ok(row)
+}
+
+/// What `updateIntegration` changes; `None` leaves a setting as it is.
+#[derive(Default)]
+pub struct IntegrationUpdate {
+    pub sync_interval: Option<Duration>,
+    pub credentials: Option<NewCredentials>,
+    pub access_start_time: Option<chrono::NaiveTime>,
+    pub access_end_time: Option<chrono::NaiveTime>,
+}
+
+/// The longest sync interval an integration may set.
+pub const MAX_SYNC_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+
+/// Changes an integration's schedule, credentials or property access times.
+pub async fn update(
+    worker: &Worker,
+    integration_id: Uuid,
+    environment: Environment,
+    allow_loopback: bool,
+    update: IntegrationUpdate,
+) -> Result<integration::Model, ApiError> {
+    let db = worker.db();
+    let row = integrations::get(db, integration_id).await?;
+    let mut settings = serde_json::Map::new();
+    if let Some(interval) = update.sync_interval {
+        let floor = worker.config().schedule.min_interval;
+        if interval < floor || interval > MAX_SYNC_INTERVAL {
+            return Err(ApiError::bad_input(format!(
+                "the sync interval must be between {} and {} seconds",
+                floor.as_secs(),
+                MAX_SYNC_INTERVAL.as_secs()
+            )));
+        }
+        settings.insert(integrations::SYNC_INTERVAL_SECS.into(), json!(interval.as_secs()));
+    }
+    if let Some(start) = update.access_start_time {
+        settings.insert(integrations::ACCESS_START_TIME.into(), json!(start.format("%H:%M").to_string()));
+    }
+    if let Some(end) = update.access_end_time {
+        settings.insert(integrations::ACCESS_END_TIME.into(), json!(end.format("%H:%M").to_string()));
+    }
+    if let Some(credentials) = &update.credentials {
+        if credentials.pms.as_str() != row.pms {
+            return Err(ApiError::bad_input(format!(
+                "this integration connects to {}; give {} credentials",
+                row.pms, row.pms
+            )));
+        }
+        check_pms_url(&credentials.base_url, environment, allow_loopback)?;
+    }
+    let mut row =
+        if settings.is_empty() { row } else { integrations::update_settings(db, integration_id, settings).await? };
+    if let Some(credentials) = update.credentials {
+        customers::set_credentials(db, worker.vault(), integration_id, &credentials.json).await?;
+        integrations::reset_access(db, integration_id).await?;
+        if row.status == integrations::ENABLED {
+            let reason = "the credentials were changed: enable the integration again once the data-access check passes";
+            row = integrations::set_status(db, integration_id, integrations::PAUSED, Some(reason.into())).await?;
+        }
+        start_access_check(worker, integration_id).await?;
+    }
     Ok(row)
 }
 

@@ -29,7 +29,12 @@ impl Scope {
         let Some(app) = app::Entity::find_by_id(principal.app_id).one(&db.read).await? else {
             return Ok(None);
         };
-        let mut integrations: Vec<(Uuid, Uuid, i64)> = integration::Entity::find()
+        let mut query = integration::Entity::find();
+        if let Some(only) = principal.customer_id {
+            // An onboarding link sees its one customer.
+            query = query.filter(integration::Column::CustomerId.eq(only));
+        }
+        let mut integrations: Vec<(Uuid, Uuid, i64)> = query
             .select_only()
             .column(integration::Column::Id)
             .column(integration::Column::CustomerId)
@@ -66,6 +71,7 @@ impl Scope {
     pub fn fingerprint(&self, hasher: &mut blake3::Hasher) {
         hasher.update(self.principal.app_id.as_bytes());
         hasher.update(self.principal.environment.as_str().as_bytes());
+        hasher.update(self.principal.customer_id.unwrap_or_default().as_bytes());
         hasher.update(&self.app_generation.to_le_bytes());
         for (id, _, generation) in &self.integrations {
             hasher.update(id.as_bytes());

@@ -41,6 +41,8 @@ pub struct AppState {
     pub worker: Worker,
     pub schema: PmsSchema,
     pub cache: ResponseCache,
+    /// The per-token request rate limit.
+    pub rate_limit: crate::rate_limit::TokenRateLimit,
 }
 
 impl AppState {
@@ -49,10 +51,11 @@ impl AppState {
         let db = crate::open_database(&config).await?;
         let tokens = crate::token_service(&config)?;
         let vault = crate::vault(&config)?;
-        let worker = Worker::new(db.clone(), vault.clone(), config.worker.clone())?;
+        let worker = Worker::new(db.clone(), vault.clone(), config.worker_config())?;
         let schema = build_schema(&config.limits, config.introspection);
         let cache = ResponseCache::new(&config.cache);
-        Ok(AppState { config, db, tokens, vault, worker, schema, cache })
+        let rate_limit = crate::rate_limit::TokenRateLimit::new(&config.rate_limit);
+        Ok(AppState { config, db, tokens, vault, worker, schema, cache, rate_limit })
     }
 }
 
@@ -63,8 +66,10 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(config: Config) -> anyhow::Result<Application> {
+    pub async fn build(mut config: Config) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(config.bind).await?;
+        // The port actually bound: PMS calls may reach the built-in sandbox there.
+        config.bind = listener.local_addr()?;
         let state = Arc::new(AppState::build(config).await?);
         Ok(Application { listener, state })
     }
@@ -210,6 +215,9 @@ async fn graphql(
         }
         Err(error) => return error_response(StatusCode::UNAUTHORIZED, &error, None),
     };
+    if let Err(wait) = state.rate_limit.check(principal.token_id) {
+        return crate::rate_limit::response(wait);
+    }
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(batch) => batch,
         Err(err) => {
@@ -260,7 +268,7 @@ async fn graphql(
         worker: state.worker.clone(),
         allow_private_pms_urls: state.config.allow_private_pms_urls,
     };
-    let batch = batch.data(Arc::new(ctx));
+    let batch = batch.data(Arc::new(ctx)).data(state.tokens.clone());
     let execution = state.schema.execute_batch(batch);
     let mut response = match tokio::time::timeout(limits.request_timeout, execution).await {
         Ok(response) => response,

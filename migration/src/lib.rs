@@ -15,6 +15,7 @@
 pub use sea_orm_migration::prelude::*;
 
 pub mod m20261122_000001_initial;
+pub mod m20261202_000001_one_scheduled_sync;
 
 /// The pmsgraph migrator: every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +23,6 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_initial::Migration)]
+        vec![Box::new(m20261122_000001_initial::Migration), Box::new(m20261202_000001_one_scheduled_sync::Migration)]
     }
 }

@@ -6,6 +6,7 @@
 mod cache;
 mod limits;
 mod onboarding;
+mod onboarding_schedule;
 mod ops;
 mod read_api;
 mod support;

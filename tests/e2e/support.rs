@@ -137,6 +137,26 @@ impl TestServer {
             Err(_) => None,
         };
         configure(&mut config);
+        TestServer::serve(config, data_dir, pg).await
+    }
+
+    /// Stops the server and starts it again on the same database and data directory (a restart).
+    pub async fn restart(mut self) -> TestServer {
+        let mut config = self.state.config.clone();
+        config.bind = "127.0.0.1:0".parse().expect("an address");
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("the server task").expect("the server stops cleanly");
+        }
+        let data_dir = std::mem::replace(&mut self._data_dir, tempfile::tempdir().expect("a temporary directory"));
+        let pg = self._pg.take();
+        drop(self);
+        TestServer::serve(config, data_dir, pg).await
+    }
+
+    async fn serve(config: Config, data_dir: tempfile::TempDir, pg: Option<PgDatabase>) -> TestServer {
         let app = Application::build(config).await.expect("the server builds");
         let addr = app.local_addr().expect("a bound address");
         let state = app.state();

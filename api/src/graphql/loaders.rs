@@ -140,9 +140,12 @@ macro_rules! by_id {
 impl Loaders {
     pub fn new(db: &DatabaseConnection, scope: &Scope) -> Loaders {
         let ids = scope.integration_ids();
-        let tenant = Condition::all()
+        let mut tenant = Condition::all()
             .add(customer::Column::AppId.eq(scope.principal.app_id))
             .add(customer::Column::Environment.eq(scope.principal.environment.as_str()));
+        if let Some(only) = scope.principal.customer_id {
+            tenant = tenant.add(customer::Column::Id.eq(only));
+        }
         let integrations = Condition::all().add(integration::Column::Id.is_in(ids.clone()));
         let synced = |column: sea_orm::sea_query::SimpleExpr| Condition::all().add(column);
         Loaders {

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod onboarding_link;
 pub mod scalars;
 pub mod types;
 
@@ -40,7 +41,8 @@ pub fn build_schema(limits: &Limits, introspection: bool) -> PmsSchema {
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(10)
-        .extension(limits::QueryRules { max_aliases: limits.max_aliases, introspection });
+        .extension(limits::QueryRules { max_aliases: limits.max_aliases, introspection })
+        .extension(onboarding_link::OnboardingLinkRules);
     if !introspection {
         builder = builder.disable_introspection();
     }
@@ -304,6 +306,9 @@ impl Query {
         let mut select = customer::Entity::find()
             .filter(customer::Column::AppId.eq(rc.scope.principal.app_id))
             .filter(customer::Column::Environment.eq(rc.scope.principal.environment.as_str()));
+        if let Some(only) = rc.scope.principal.customer_id {
+            select = select.filter(customer::Column::Id.eq(only));
+        }
         if let Some(text) = filter.name_contains.as_deref() {
             select = select.filter(lower_contains(customer::Column::Name, text));
         }

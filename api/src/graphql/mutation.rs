@@ -1,8 +1,9 @@
 //! The mutation root: onboarding (customers, integrations, credentials, data-access checks, the
-//! enable gate) and on-demand syncs. Every mutation works within the token's scope: an id of
-//! another app or environment is NOT_FOUND. Mutations are never cached.
+//! enable gate, onboarding links) and on-demand syncs. Every mutation works within the token's
+//! scope: an id of another app or environment is NOT_FOUND. Mutations are never cached.
 
-use async_graphql::{Context, ID, InputObject, Object, OneofObject};
+use async_graphql::{Context, ID, InputObject, Object, OneofObject, SimpleObject};
+use chrono::{DateTime, NaiveTime, Utc};
 use serde_json::json;
 
 use pmsgraph_connector_core::{Pms, SyncScope};
@@ -14,7 +15,7 @@ use super::types::{Customer, Integration, SyncJob};
 use super::{RequestCtx, rctx};
 use crate::auth::Environment;
 use crate::error::{ApiError, GqlResult};
-use crate::onboarding::{self, NewCredentials};
+use crate::onboarding::{self, IntegrationUpdate, NewCredentials};
 use crate::store::{customers, integrations};
 
 /// Entrata credentials: the API base URL and either a username and password (Basic auth) or an
@@ -136,6 +137,33 @@ async fn sync_scope(rc: &RequestCtx, integration_id: uuid::Uuid, input: SyncScop
     Ok(SyncScope::Integration)
 }
 
+/// A token for one customer, to hand to its property manager: with it they can connect the
+/// customer's PMS, run data-access checks, enable, and see that customer's integrations and sync
+/// jobs, and nothing else.
+#[derive(SimpleObject)]
+pub struct OnboardingLink {
+    /// The bearer token (shown once; it cannot be read back).
+    pub token: String,
+    /// The token's id (revoke it with `pmsgraph token revoke`).
+    pub token_id: ID,
+    pub expires_at: DateTime<Utc>,
+    pub customer: Customer,
+}
+
+/// How long an onboarding link lives unless asked otherwise, and the longest it may.
+const DEFAULT_LINK_HOURS: u64 = 24;
+const MAX_LINK_HOURS: i32 = 7 * 24;
+
+/// `HH:MM`, a property-local time of day.
+fn time_of_day(value: Option<String>, name: &str) -> Result<Option<NaiveTime>, ApiError> {
+    value
+        .map(|text| {
+            NaiveTime::parse_from_str(text.trim(), "%H:%M")
+                .map_err(|_| ApiError::bad_input(format!("`{name}` is a time of day as HH:MM (24-hour), not `{text}`")))
+        })
+        .transpose()
+}
+
 pub struct Mutation;
 
 #[Object]
@@ -191,6 +219,73 @@ impl Mutation {
         rc.cache.forbid();
         let id = integration_in_scope(rc, &integration_id)?;
         Ok(Integration(onboarding::enable(&rc.worker, id).await?))
+    }
+
+    /// Changes an integration: its sync interval (seconds, at least 300 unless the server lowers the
+    /// floor, at most a day), its credentials (rotated: sealed anew, the data access is checked
+    /// again at once, and an ENABLED integration is PAUSED until it is enabled again after that
+    /// check passes), and the access times of its properties (property-local `HH:MM`, defaults
+    /// 10:00 on move-in and 16:00 on move-out; a property's own times win).
+    async fn update_integration(
+        &self,
+        ctx: &Context<'_>,
+        integration_id: ID,
+        sync_interval_seconds: Option<i32>,
+        credentials: Option<CredentialsInput>,
+        access_start_time: Option<String>,
+        access_end_time: Option<String>,
+    ) -> GqlResult<Integration> {
+        let rc = rctx(ctx)?;
+        rc.cache.forbid();
+        let id = integration_in_scope(rc, &integration_id)?;
+        let sync_interval = sync_interval_seconds
+            .map(|secs| {
+                u64::try_from(secs)
+                    .map(std::time::Duration::from_secs)
+                    .map_err(|_| ApiError::bad_input("syncIntervalSeconds must be positive"))
+            })
+            .transpose()?;
+        let update = IntegrationUpdate {
+            sync_interval,
+            credentials: credentials.map(CredentialsInput::into_new).transpose()?,
+            access_start_time: time_of_day(access_start_time, "accessStartTime")?,
+            access_end_time: time_of_day(access_end_time, "accessEndTime")?,
+        };
+        let env = rc.scope.principal.environment;
+        Ok(Integration(onboarding::update(&rc.worker, id, env, rc.allow_private_pms_urls, update).await?))
+    }
+
+    /// Mints an onboarding link for one customer (default lifetime 24 hours, at most 7 days).
+    async fn create_onboarding_link(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: ID,
+        ttl_hours: Option<i32>,
+    ) -> GqlResult<OnboardingLink> {
+        let rc = rctx(ctx)?;
+        rc.cache.forbid();
+        let customer = customer_in_scope(rc, &customer_id).await?;
+        let tokens = ctx
+            .data::<crate::auth::Tokens>()
+            .map_err(|_| ApiError::internal(std::io::Error::other("the token service is missing from the request")))?;
+        let ttl = match ttl_hours {
+            None => std::time::Duration::from_secs(DEFAULT_LINK_HOURS * 3600),
+            Some(hours @ 1..=MAX_LINK_HOURS) => std::time::Duration::from_secs(u64::from(hours.unsigned_abs()) * 3600),
+            Some(_) => return Err(ApiError::bad_input(format!("ttlHours is 1 to {MAX_LINK_HOURS}")).into()),
+        };
+        let p = rc.scope.principal;
+        let issued = tokens
+            .issue_onboarding_link(&rc.db, p.app_id, p.environment, customer, ttl)
+            .await
+            .map_err(ApiError::internal)?;
+        let row = rc.loaders.customers.load_one(customer).await.map_err(|e| ApiError::internal(e.as_ref().clone()))?;
+        let row = row.ok_or(ApiError::NotFound("customer"))?;
+        Ok(OnboardingLink {
+            token: issued.token,
+            token_id: ID(issued.token_id.to_string()),
+            expires_at: issued.expires_at,
+            customer: Customer(row),
+        })
     }
 
     /// Stops scheduled and on-demand syncs of the integration.

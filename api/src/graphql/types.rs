@@ -202,6 +202,31 @@ impl Integration {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Seconds between scheduled syncs (default 3600).
+    async fn sync_interval_seconds(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        let rc = rctx(ctx)?;
+        let interval = rc.worker.config().schedule.interval_of(&self.0.settings);
+        Ok(i32::try_from(interval.as_secs()).unwrap_or(i32::MAX))
+    }
+    /// When the next scheduled sync is due: derived from the last run of the whole integration,
+    /// the interval, a backoff after failures and a little jitter. Null unless ENABLED, and while a
+    /// sync of the whole integration is queued or running.
+    async fn next_sync_at(&self, ctx: &Context<'_>) -> GqlResult<Option<DateTime<Utc>>> {
+        let rc = rctx(ctx)?;
+        // Depends on running jobs and the clock: never cached.
+        rc.cache.forbid();
+        Ok(crate::sync::scheduler::next_sync_at(&rc.db, &rc.worker.config().schedule, &self.0).await?)
+    }
+    /// The property-local time access starts on a move-in date, `HH:MM`, for properties that do not
+    /// set their own (default 10:00).
+    async fn access_start_time(&self) -> String {
+        crate::store::integrations::access_times(&self.0.settings).0.format("%H:%M").to_string()
+    }
+    /// The property-local time access ends on a move-out date, `HH:MM`, for properties that do not
+    /// set their own (default 16:00).
+    async fn access_end_time(&self) -> String {
+        crate::store::integrations::access_times(&self.0.settings).1.format("%H:%M").to_string()
+    }
     /// When the last complete, successful sync of the whole integration finished.
     async fn last_full_sync_at(&self, ctx: &Context<'_>) -> GqlResult<Option<DateTime<Utc>>> {
         Ok(load!(ctx, last_full_sync, self.0.id))
@@ -333,8 +358,14 @@ pub struct Address {
     pub country: Option<String>,
 }
 
-const DEFAULT_ACCESS_START: NaiveTime = NaiveTime::from_hms_opt(10, 0, 0).expect("valid time");
-const DEFAULT_ACCESS_END: NaiveTime = NaiveTime::from_hms_opt(16, 0, 0).expect("valid time");
+/// The access times an integration sets for its properties (DESIGN.md defaults if none).
+async fn integration_access_times(ctx: &Context<'_>, integration_id: uuid::Uuid) -> GqlResult<(NaiveTime, NaiveTime)> {
+    let row = load!(ctx, integrations, integration_id);
+    Ok(row.map_or(
+        (crate::store::integrations::DEFAULT_ACCESS_START, crate::store::integrations::DEFAULT_ACCESS_END),
+        |row| crate::store::integrations::access_times(&row.settings),
+    ))
+}
 
 synced_object!(
     /// A property (a building or a community) at a PMS.
@@ -357,13 +388,23 @@ synced_object!(
     async fn time_zone(&self) -> Option<&str> {
         self.0.time_zone_override.as_deref().or(self.0.time_zone.as_deref())
     }
-    /// Local time access starts on a move-in date (default 10:00), `HH:MM`.
-    async fn access_start_time(&self) -> String {
-        self.0.access_start_time.unwrap_or(DEFAULT_ACCESS_START).format("%H:%M").to_string()
+    /// Local time access starts on a move-in date, `HH:MM`: the property's own, else its
+    /// integration's (default 10:00).
+    async fn access_start_time(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        let time = match self.0.access_start_time {
+            Some(time) => time,
+            None => integration_access_times(ctx, self.0.integration_id).await?.0,
+        };
+        Ok(time.format("%H:%M").to_string())
     }
-    /// Local time access ends on a move-out date (default 16:00), `HH:MM`.
-    async fn access_end_time(&self) -> String {
-        self.0.access_end_time.unwrap_or(DEFAULT_ACCESS_END).format("%H:%M").to_string()
+    /// Local time access ends on a move-out date, `HH:MM`: the property's own, else its
+    /// integration's (default 16:00).
+    async fn access_end_time(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        let time = match self.0.access_end_time {
+            Some(time) => time,
+            None => integration_access_times(ctx, self.0.integration_id).await?.1,
+        };
+        Ok(time.format("%H:%M").to_string())
     }
     /// The number of units the PMS reports for the property.
     async fn unit_count(&self) -> Option<i32> {

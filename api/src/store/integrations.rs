@@ -5,7 +5,12 @@
 //! DENIED or ERROR with the PMS's message. Enabling is refused, naming each resource that is not
 //! GRANTED and why, until all four are; a paused integration (access newly denied, repeated
 //! failures) is enabled the same way. Every state change bumps the owning app's generation.
+//!
+//! An integration's `settings` (JSON) hold what its owner may change through `updateIntegration`
+//! beside whatever its connector reads: the sync interval ([`SYNC_INTERVAL_SECS`]) and the access
+//! times of its properties ([`ACCESS_START_TIME`], [`ACCESS_END_TIME`], property-local `HH:MM`).
 
+use chrono::NaiveTime;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
@@ -24,6 +29,29 @@ pub const PENDING: &str = "PENDING";
 pub const GRANTED: &str = "GRANTED";
 pub const DENIED: &str = "DENIED";
 pub const ERROR: &str = "ERROR";
+
+/// Settings key: seconds between scheduled syncs.
+pub const SYNC_INTERVAL_SECS: &str = "sync_interval_secs";
+/// Settings key: the local time access starts on a move-in date (DESIGN.md default 10:00).
+pub const ACCESS_START_TIME: &str = "access_start_time";
+/// Settings key: the local time access ends on a move-out date (DESIGN.md default 16:00).
+pub const ACCESS_END_TIME: &str = "access_end_time";
+
+pub const DEFAULT_ACCESS_START: NaiveTime = NaiveTime::from_hms_opt(10, 0, 0).expect("valid time");
+pub const DEFAULT_ACCESS_END: NaiveTime = NaiveTime::from_hms_opt(16, 0, 0).expect("valid time");
+
+/// The sync interval an integration's settings name, if any.
+pub fn sync_interval(settings: &serde_json::Value) -> Option<std::time::Duration> {
+    settings.get(SYNC_INTERVAL_SECS).and_then(serde_json::Value::as_u64).map(std::time::Duration::from_secs)
+}
+
+/// The access start and end times of an integration's properties (defaults 10:00 and 16:00).
+pub fn access_times(settings: &serde_json::Value) -> (NaiveTime, NaiveTime) {
+    let time = |key: &str| {
+        settings.get(key).and_then(serde_json::Value::as_str).and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok())
+    };
+    (time(ACCESS_START_TIME).unwrap_or(DEFAULT_ACCESS_START), time(ACCESS_END_TIME).unwrap_or(DEFAULT_ACCESS_END))
+}
 
 /// The stored name of a resource (`data_access.resource`).
 pub fn resource_name(resource: Resource) -> &'static str {
@@ -66,6 +94,42 @@ pub async fn set_status(
     bump_app(&txn, app_id).await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// Sets keys of an integration's settings (other keys are kept).
+pub async fn update_settings(
+    db: &Db,
+    integration_id: Uuid,
+    changes: serde_json::Map<String, serde_json::Value>,
+) -> Result<integration::Model, StoreError> {
+    let (row, app_id) = with_app(db, integration_id).await?;
+    let mut settings = match row.settings.clone() {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    settings.extend(changes);
+    let txn = db.write.begin().await?;
+    let mut active: integration::ActiveModel = row.into();
+    active.settings = Set(serde_json::Value::Object(settings));
+    active.updated_at = Set(now());
+    let row = active.update(&txn).await?;
+    bump_app(&txn, app_id).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Forgets the data-access matrix (new credentials: every resource must be checked again).
+pub async fn reset_access(db: &Db, integration_id: Uuid) -> Result<(), StoreError> {
+    data_access::Entity::delete_many()
+        .filter(data_access::Column::IntegrationId.eq(integration_id))
+        .exec(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// Every integration with this status.
+pub async fn with_status(db: &Db, status: &str) -> Result<Vec<integration::Model>, StoreError> {
+    Ok(integration::Entity::find().filter(integration::Column::Status.eq(status)).all(&db.read).await?)
 }
 
 /// Marks every resource PENDING: a check has started.

@@ -6,6 +6,10 @@
 //! A claim is one conditional UPDATE (`... WHERE id = ? AND (QUEUED, or RUNNING with an expired
 //! lease)`), so two workers, in one process or several, never both win the same job, on SQLite and
 //! on PostgreSQL alike; a job whose worker died is claimed again once its lease lapses.
+//!
+//! Scheduled syncs are queued through [`enqueue_scheduled`]: a partial unique index (migration
+//! `one_scheduled_sync`) admits one pending SCHEDULE job per integration, so schedulers in several
+//! processes never queue the same sync twice.
 
 use std::time::Duration;
 
@@ -116,10 +120,46 @@ pub async fn enqueue(
     Ok(job.insert(&db.write).await?)
 }
 
+/// Queues a scheduled sync of the whole integration, unless one is already pending (queued or
+/// running): then `None`.
+pub async fn enqueue_scheduled(db: &Db, integration_id: Uuid) -> Result<Option<sync_job::Model>, StoreError> {
+    match enqueue(db, integration_id, Trigger::Schedule, &SyncScope::Integration).await {
+        Ok(job) => Ok(Some(job)),
+        Err(StoreError::Db(err)) if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+            Ok(None)
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The latest runs of the whole integration (any trigger), newest first: what the schedule is
+/// derived from.
+pub async fn recent_full(db: &Db, integration_id: Uuid, limit: u64) -> Result<Vec<sync_job::Model>, StoreError> {
+    Ok(sync_job::Entity::find()
+        .filter(sync_job::Column::IntegrationId.eq(integration_id))
+        .filter(sync_job::Column::Scope.eq(SyncScope::Integration.kind()))
+        .order_by_desc(sync_job::Column::QueuedAt)
+        .order_by_desc(sync_job::Column::Id)
+        .limit(limit)
+        .all(&db.read)
+        .await?)
+}
+
+/// Jobs that may be claimed at `at`: queued, or running with a lapsed lease, and of an integration
+/// with no other job running under a live lease (one sync per integration at a time, so a scoped
+/// sync never interleaves its writes with a full one; exact on SQLite, whose writes are serial, and
+/// all but exact on PostgreSQL, where two claims committing at once may both pass).
 fn claimable(at: DateTime<Utc>) -> Condition {
-    Condition::any()
-        .add(sync_job::Column::Status.eq(QUEUED))
-        .add(Condition::all().add(sync_job::Column::Status.eq(RUNNING)).add(sync_job::Column::LeaseExpiresAt.lt(at)))
+    let mut busy = sea_orm::sea_query::Query::select();
+    busy.column(sync_job::Column::IntegrationId)
+        .from(sync_job::Entity)
+        .and_where(sync_job::Column::Status.eq(RUNNING))
+        .and_where(sync_job::Column::LeaseExpiresAt.gte(at));
+    Condition::all()
+        .add(Condition::any().add(sync_job::Column::Status.eq(QUEUED)).add(
+            Condition::all().add(sync_job::Column::Status.eq(RUNNING)).add(sync_job::Column::LeaseExpiresAt.lt(at)),
+        ))
+        .add(sync_job::Column::IntegrationId.not_in_subquery(busy.to_owned()))
 }
 
 /// Claims the oldest claimable job (queued, or running with a lapsed lease) for `worker`.
@@ -134,22 +174,33 @@ pub async fn claim_next(db: &Db, worker: &str, lease: Duration) -> Result<Option
         .into_tuple()
         .all(&db.read)
         .await?;
-    let expires = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
     for id in candidates {
-        let claimed = sync_job::Entity::update_many()
-            .col_expr(sync_job::Column::Status, Expr::value(RUNNING))
-            .col_expr(sync_job::Column::ClaimedBy, Expr::value(worker))
-            .col_expr(sync_job::Column::LeaseExpiresAt, Expr::value(expires))
-            .col_expr(sync_job::Column::StartedAt, Expr::value(at))
-            .filter(sync_job::Column::Id.eq(id))
-            .filter(claimable(at))
-            .exec(&db.write)
-            .await?;
-        if claimed.rows_affected == 1 {
-            return Ok(sync_job::Entity::find_by_id(id).one(&db.write).await?);
+        if let Some(job) = claim(db, id, worker, lease).await? {
+            return Ok(Some(job));
         }
     }
     Ok(None)
+}
+
+/// Claims one job for `worker` if it is claimable; `None` if another worker holds it or it ended.
+pub async fn claim(
+    db: &Db,
+    job_id: Uuid,
+    worker: &str,
+    lease: Duration,
+) -> Result<Option<sync_job::Model>, StoreError> {
+    let at = now();
+    let expires = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
+    let claimed = sync_job::Entity::update_many()
+        .col_expr(sync_job::Column::Status, Expr::value(RUNNING))
+        .col_expr(sync_job::Column::ClaimedBy, Expr::value(worker))
+        .col_expr(sync_job::Column::LeaseExpiresAt, Expr::value(expires))
+        .col_expr(sync_job::Column::StartedAt, Expr::value(at))
+        .filter(sync_job::Column::Id.eq(job_id))
+        .filter(claimable(at))
+        .exec(&db.write)
+        .await?;
+    if claimed.rows_affected == 1 { Ok(sync_job::Entity::find_by_id(job_id).one(&db.write).await?) } else { Ok(None) }
 }
 
 /// Extends a running job's lease; false if the worker no longer holds it.

@@ -1,7 +1,10 @@
 //! The sync engine: [`engine`] runs one sync (stream, diff, batched upserts, tombstones, change
-//! log, job record) and [`worker`] claims queued jobs and runs them.
+//! log, job record), [`worker`] claims queued jobs and runs them, and [`scheduler`] queues the
+//! scheduled syncs of enabled integrations.
 
 pub mod engine;
+pub mod scheduler;
 pub mod worker;
 
+pub use scheduler::SchedulerConfig;
 pub use worker::{Worker, WorkerConfig};

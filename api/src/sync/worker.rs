@@ -4,21 +4,31 @@
 //! Any number of workers, in one process or several, can share the queue: a claim is atomic and
 //! leased (see [`store::jobs`](crate::store::jobs)), and a job whose worker died is taken again once
 //! its lease lapses. A worker wakes when a job is queued in its own process ([`Worker::notify`]) and
-//! polls otherwise.
+//! polls otherwise. One worker runs up to [`WorkerConfig::max_concurrent`] jobs at once (a
+//! semaphore), and, beside its job loop, the [`scheduler`](super::scheduler) that queues
+//! scheduled syncs.
+//!
+//! Before a job runs, its integration must still be ENABLED (a job queued before a disable or a
+//! pause fails with INTEGRATION_NOT_ENABLED). A scheduled job rechecks data access first: a
+//! resource newly DENIED pauses the integration (DATA_ACCESS_DENIED); a check that errs fails the
+//! run (DATA_ACCESS_CHECK_FAILED), which counts towards the failures that pause.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use futures::FutureExt;
+use tokio::sync::{Notify, Semaphore};
+use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use pmsgraph_connector_core::HttpPolicy;
 use pmsgraph_entity::sync_job;
 
+use super::scheduler::{self, SchedulerConfig};
 use crate::connectors;
 use crate::db::Db;
-use crate::store::jobs::{self, JobError, Outcome};
-use crate::store::{StoreError, ingest::Counts};
+use crate::store::jobs::{self, JobError, Outcome, Trigger};
+use crate::store::{StoreError, ingest::Counts, integrations};
 use crate::vault::Vault;
 
 #[derive(Debug, Clone)]
@@ -27,12 +37,25 @@ pub struct WorkerConfig {
     pub lease: Duration,
     /// How often to look for jobs queued by other processes.
     pub poll: Duration,
+    /// Jobs this process runs at once.
+    pub max_concurrent: usize,
     pub http: HttpPolicy,
+    /// Scheduled syncs (run beside the job loop).
+    pub schedule: SchedulerConfig,
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        WorkerConfig { lease: Duration::from_secs(60), poll: Duration::from_secs(2), http: HttpPolicy::default() }
+        WorkerConfig {
+            lease: Duration::from_secs(60),
+            poll: Duration::from_secs(2),
+            max_concurrent: 4,
+            http: HttpPolicy {
+                addresses: pmsgraph_connector_core::AddressPolicy::public_only(Vec::new()),
+                ..HttpPolicy::default()
+            },
+            schedule: SchedulerConfig::default(),
+        }
     }
 }
 
@@ -63,6 +86,12 @@ impl Worker {
         let Some(job) = jobs::claim_next(&self.db, &self.id, self.config.lease).await? else {
             return Ok(None);
         };
+        self.run_claimed(job).await.map(Some)
+    }
+
+    /// Runs a job this worker has claimed, records how it ended, and pauses the integration if
+    /// that was one failure too many.
+    async fn run_claimed(&self, job: sync_job::Model) -> Result<sync_job::Model, StoreError> {
         tracing::info!(job = %job.id, integration = %job.integration_id, scope = %job.scope, "sync started");
         let heartbeat = self.spawn_heartbeat(job.id);
         let outcome = self.execute(&job).await;
@@ -77,7 +106,9 @@ impl Worker {
             errors = outcome.errors.len(),
             "sync finished"
         );
-        jobs::get(&self.db, job.id).await.map(Some)
+        let finished = jobs::get(&self.db, job.id).await?;
+        scheduler::after_run(&self.db, &finished).await?;
+        Ok(finished)
     }
 
     fn spawn_heartbeat(&self, job_id: Uuid) -> tokio::task::JoinHandle<()> {
@@ -95,18 +126,62 @@ impl Worker {
     }
 
     async fn execute(&self, job: &sync_job::Model) -> Outcome {
+        if let Err(error) = self.precheck(job).await {
+            return self.fail(job, error).await;
+        }
         let connector = match self.connector_for(job.integration_id).await {
             Ok(connector) => connector,
-            Err(error) => {
-                let outcome =
-                    Outcome { status: jobs::FAILED, counts: Counts::default(), deleted: 0, errors: vec![error] };
-                if let Err(err) = jobs::finish(&self.db, job.id, &outcome).await {
-                    tracing::error!(job = %job.id, error = %err, "cannot record the end of a sync job");
-                }
-                return outcome;
-            }
+            Err(error) => return self.fail(job, error).await,
         };
         super::engine::run_job(&self.db, connector.as_ref(), job).await
+    }
+
+    /// Records a job that failed before it could sync.
+    async fn fail(&self, job: &sync_job::Model, error: JobError) -> Outcome {
+        let outcome = Outcome { status: jobs::FAILED, counts: Counts::default(), deleted: 0, errors: vec![error] };
+        if let Err(err) = jobs::finish(&self.db, job.id, &outcome).await {
+            tracing::error!(job = %job.id, error = %err, "cannot record the end of a sync job");
+        }
+        outcome
+    }
+
+    /// What must hold before a job syncs: the integration is still ENABLED and, for a scheduled
+    /// run, its data access still GRANTED (a newly denied resource pauses it).
+    async fn precheck(&self, job: &sync_job::Model) -> Result<(), JobError> {
+        let fail = |code: &str, message: String| JobError { code: code.to_owned(), message, at: None };
+        let store = |err: StoreError| fail(err.code(), err.to_string());
+        let integration = integrations::get(&self.db, job.integration_id).await.map_err(store)?;
+        if integration.status != integrations::ENABLED {
+            return Err(fail(
+                "INTEGRATION_NOT_ENABLED",
+                format!("the integration is {}; the queued sync did not run", integration.status),
+            ));
+        }
+        if job.trigger != Trigger::Schedule.as_str() {
+            return Ok(());
+        }
+        crate::onboarding::run_access_check(self, job.integration_id).await.map_err(store)?;
+        let access = integrations::access(&self.db, job.integration_id).await.map_err(store)?;
+        let line = |row: &pmsgraph_entity::data_access::Model| {
+            format!("{}: {} ({})", row.resource, row.status, row.message.as_deref().unwrap_or("no message"))
+        };
+        let denied: Vec<String> = access.iter().filter(|r| r.status == integrations::DENIED).map(line).collect();
+        if !denied.is_empty() {
+            let reason = format!("data access newly denied: {}", denied.join("; "));
+            tracing::warn!(integration = %job.integration_id, %reason, "integration paused");
+            integrations::set_status(&self.db, job.integration_id, integrations::PAUSED, Some(reason.clone()))
+                .await
+                .map_err(store)?;
+            return Err(fail("DATA_ACCESS_DENIED", reason));
+        }
+        let failing: Vec<String> = access.iter().filter(|r| r.status != integrations::GRANTED).map(line).collect();
+        if !failing.is_empty() || access.is_empty() {
+            return Err(fail(
+                "DATA_ACCESS_CHECK_FAILED",
+                format!("the data-access check failed: {}", failing.join("; ")),
+            ));
+        }
+        Ok(())
     }
 
     async fn connector_for(
@@ -125,28 +200,75 @@ impl Worker {
         &self.db
     }
 
+    pub fn config(&self) -> &WorkerConfig {
+        &self.config
+    }
+
     pub fn vault(&self) -> &Vault {
         &self.vault
     }
 
-    /// Runs jobs until `shutdown` resolves; a job in progress finishes first.
-    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()>) {
+    /// Runs jobs, up to `max_concurrent` at once, and the scheduler (if enabled), until `shutdown`
+    /// resolves; jobs in progress finish first.
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) {
+        let shutdown = shutdown.boxed().shared();
+        let schedule = self.config.schedule.clone();
+        let scheduling = schedule.enabled.then(|| {
+            let (db, wake) = (self.db.clone(), self.wake.clone());
+            tokio::spawn(scheduler::run_until(db, schedule, move || wake.notify_one(), shutdown.clone()))
+        });
+        self.run_jobs_until(shutdown).await;
+        if let Some(scheduling) = scheduling
+            && let Err(err) = scheduling.await
+        {
+            tracing::error!(error = %err, "the scheduler ended abnormally");
+        }
+    }
+
+    async fn run_jobs_until(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let permits = Arc::new(Semaphore::new(self.config.max_concurrent.max(1)));
+        let mut running = JoinSet::new();
         loop {
-            let ran = match self.run_once().await {
-                Ok(ran) => ran.is_some(),
-                Err(err) => {
-                    tracing::error!(error = %err, "the sync worker cannot reach the job queue");
-                    false
+            while let Some(done) = running.try_join_next() {
+                if let Err(err) = done {
+                    tracing::error!(error = %err, "a sync job task ended abnormally");
                 }
+            }
+            let permit = tokio::select! {
+                () = &mut shutdown => break,
+                permit = permits.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
             };
-            if ran {
-                continue;
+            match jobs::claim_next(&self.db, &self.id, self.config.lease).await {
+                Ok(Some(job)) => {
+                    let worker = self.clone();
+                    running.spawn(async move {
+                        let job_id = job.id;
+                        if let Err(err) = worker.run_claimed(job).await {
+                            tracing::error!(job = %job_id, error = %err, "cannot record the end of a sync job");
+                        }
+                        drop(permit);
+                    });
+                    continue;
+                }
+                Ok(None) => drop(permit),
+                Err(err) => {
+                    drop(permit);
+                    tracing::error!(error = %err, "the sync worker cannot reach the job queue");
+                }
             }
             tokio::select! {
                 () = &mut shutdown => break,
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(self.config.poll) => {}
+            }
+        }
+        while let Some(done) = running.join_next().await {
+            if let Err(err) = done {
+                tracing::error!(error = %err, "a sync job task ended abnormally");
             }
         }
     }
