@@ -38,13 +38,20 @@ pub fn check_pms_url(raw: &str, environment: Environment, allow_loopback: bool) 
     let local = host.eq_ignore_ascii_case("localhost")
         || host.to_ascii_lowercase().ends_with(".localhost")
         || host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| guard::refusal(ip).is_some());
+    // The built-in sandbox is this server, reached at a literal loopback address (a loopback name
+    // would be refused where the connection is made).
+    let sandbox_host = host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
     match (environment, url.scheme()) {
         (Environment::Production, "https") if !local || allow_loopback => Ok(()),
         (Environment::Production, "https") => {
             Err(ApiError::bad_input(format!("`{host}` is not a public address; a production PMS URL must be")))
         }
         (Environment::Production, _) => Err(ApiError::bad_input("a production PMS URL must use https")),
-        (Environment::Sandbox, "https" | "http") => Ok(()),
+        (Environment::Sandbox, "https" | "http") if !local || sandbox_host || allow_loopback => Ok(()),
+        (Environment::Sandbox, "https" | "http") => Err(ApiError::bad_input(format!(
+            "`{host}` is not a public address; a sandbox customer may use a public URL or the built-in \
+             sandbox at http://127.0.0.1:PORT/sandbox/..."
+        ))),
         (Environment::Sandbox, scheme) => Err(ApiError::bad_input(format!("`{scheme}` URLs are not supported"))),
     }
 }

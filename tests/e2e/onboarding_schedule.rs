@@ -1,11 +1,12 @@
 //! The scheduler, `updateIntegration`, onboarding links, the per-token rate limit and SSRF refusals,
 //! over HTTP as an app developer (or a property manager with a link) would meet them.
 //!
-//! Until a connector serves the PMS these integrations name, every sync of them fails (the PMS
-//! URL, `http://127.0.0.1:9`, is also refused by the address guard): that is what the failure and
-//! pause tests use. Integrations pass the data-access gate by recording GRANTED through the service
-//! layer, as a passing check would. Nothing here asserts on wall-clock durations: waits poll for
-//! a state with a generous timeout, and schedule times are checked against the job records.
+//! Most integrations here name a PMS URL the address guard refuses (`http://127.0.0.1:9`, not the
+//! built-in sandbox), so every data-access check errs and every sync fails: that is what the failure
+//! and pause tests use. They pass the enable gate by recording GRANTED through the service layer, as
+//! a passing check would. One test syncs the built-in Entrata sandbox for real. Nothing here asserts
+//! on wall-clock durations: waits poll for a state with a generous timeout, and schedule times are
+//! checked against the job records.
 
 use std::time::Duration;
 
@@ -33,7 +34,8 @@ const STATE: &str = r#"query($id: ID!) { node(id: $id) { ... on Integration {
 } } }"#;
 const UPDATE_INTERVAL: &str = "mutation($id: ID!, $secs: Int!) { updateIntegration(integrationId: $id, syncIntervalSeconds: $secs) { syncIntervalSeconds } }";
 
-/// A PMS URL nothing answers at, refused by the address guard besides: every sync of it fails.
+/// A loopback URL that is not the built-in sandbox: the address guard refuses it, so every data-access
+/// check of it errs and every sync of it fails.
 const DEAD_PMS: &str = "http://127.0.0.1:9/entrata";
 
 /// A server whose schedule may run every second.
@@ -129,7 +131,7 @@ async fn the_schedule_fires_on_its_interval_and_keeps_firing_after_a_restart() {
         "ENABLED"
     );
 
-    // The first full sync on enable has run (and failed: no connector answers).
+    // The first full sync on enable has run (and failed: the PMS URL is refused).
     let before = wait_for(&server, &token, &integration, |s| finished(&jobs_of(s)) >= 1).await;
     assert_eq!(jobs_of(&before)[0]["trigger"], "ENABLE");
 
@@ -150,7 +152,7 @@ async fn the_schedule_fires_on_its_interval_and_keeps_firing_after_a_restart() {
         }
         assert_eq!(pair[0]["scope"], "INTEGRATION");
     }
-    // Each scheduled run rechecked data access first (the check cannot pass: no connector answers).
+    // Each scheduled run rechecked data access first (the check cannot pass: the URL is refused).
     let scheduled = all.iter().find(|j| j["trigger"] == "SCHEDULE").expect("a scheduled run");
     assert_eq!(scheduled["status"], "FAILED");
     assert_eq!(scheduled["errors"][0]["code"], "DATA_ACCESS_CHECK_FAILED", "{scheduled:#}");
@@ -437,6 +439,18 @@ async fn ssrf_attempts_are_refused_at_entry_and_at_connection() {
     }
     let answer = server.gql(&token, CONNECT, json!({ "customer": customer, "url": "https://ok.entrata.com" })).await;
     let integration = answer.data()["connectIntegration"]["id"].clone();
+    // A sandbox customer may also use the built-in sandbox (a loopback address), nothing else local.
+    let sandbox = server.token("ssrf", Environment::Sandbox).await;
+    let trial =
+        server.gql(&sandbox, CREATE, json!({ "name": "Trial Co" })).await.data()["createCustomer"]["id"].clone();
+    for url in
+        ["http://10.0.0.1/", "http://localhost:8080/sandbox/entrata", "http://169.254.169.254/", "http://[fd00::1]/"]
+    {
+        let answer = server.gql(&sandbox, CONNECT, json!({ "customer": trial, "url": url })).await;
+        assert_eq!(answer.code(), "BAD_USER_INPUT", "{url}: {:#}", answer.body);
+    }
+    let own = format!("{}/sandbox/entrata", server.url);
+    server.gql(&sandbox, CONNECT, json!({ "customer": trial, "url": own })).await.data();
     let rotate = r#"mutation($id: ID!, $url: String!) {
       updateIntegration(integrationId: $id, credentials: { entrata: { baseUrl: $url, apiKey: "k" } }) { id }
     }"#;
@@ -487,3 +501,4 @@ async fn an_integration_runs_one_sync_at_a_time() {
     let claimed = jobs::claim_next(db, "w3", lease).await.expect("claims").expect("a job");
     assert_eq!(claimed.id, scoped.id);
 }
+
