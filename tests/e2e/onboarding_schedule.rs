@@ -500,5 +500,19 @@ async fn an_integration_runs_one_sync_at_a_time() {
     jobs::finish(db, full.id, &outcome).await.expect("finished");
     let claimed = jobs::claim_next(db, "w3", lease).await.expect("claims").expect("a job");
     assert_eq!(claimed.id, scoped.id);
+
+    // Schedulers of two processes that both find the integration due queue one sync between them:
+    // the database refuses a second pending scheduled job.
+    let first_queue = jobs::enqueue_scheduled(db, second).await.expect("queues");
+    let second_queue = jobs::enqueue_scheduled(db, second).await.expect("no error, nothing queued");
+    assert!(first_queue.is_some() && second_queue.is_none());
+    let running = jobs::claim_next(db, "w4", lease).await.expect("claims");
+    assert!(running.is_none(), "the other integration's job still runs under w2");
+    jobs::finish(db, other.id, &outcome).await.expect("finished");
+    let running = jobs::claim_next(db, "w4", lease).await.expect("claims").expect("the scheduled job");
+    assert_eq!(running.trigger, "SCHEDULE");
+    assert!(jobs::enqueue_scheduled(db, second).await.expect("queues").is_none(), "running counts as pending");
+    jobs::finish(db, running.id, &outcome).await.expect("finished");
+    assert!(jobs::enqueue_scheduled(db, second).await.expect("queues").is_some(), "free again once finished");
 }
 
