@@ -82,13 +82,21 @@ pub enum Next {
 /// Failed runs in a row, newest first, counted back to (and including) the run that enabled the
 /// integration. `recent` is newest first.
 pub fn failures_in_a_row(recent: &[sync_job::Model]) -> usize {
+    let enable = Trigger::Enable.as_str();
     let mut failures = 0;
-    for job in recent.iter().filter(|j| j.finished_at.is_some()) {
+    for job in recent {
+        if job.finished_at.is_none() {
+            if job.trigger == enable {
+                // Enabled again and its first run still to come: earlier failures no longer count.
+                break;
+            }
+            continue;
+        }
         if job.status != jobs::FAILED {
             break;
         }
         failures += 1;
-        if job.trigger == Trigger::Enable.as_str() {
+        if job.trigger == enable {
             break;
         }
     }
@@ -292,6 +300,17 @@ mod tests {
         assert_eq!(failures_in_a_row(&after_reenable), 2);
         let pending_first = vec![job(Trigger::Schedule, jobs::RUNNING, None), failed(Trigger::Schedule)];
         assert_eq!(failures_in_a_row(&pending_first), 1);
+        // Re-enabled, its first run still queued, and a manual run failing meanwhile: a fresh count.
+        let reenabled = vec![
+            failed(Trigger::OnDemand),
+            job(Trigger::Enable, jobs::QUEUED, None),
+            failed(Trigger::Schedule),
+            failed(Trigger::Schedule),
+            failed(Trigger::Schedule),
+            failed(Trigger::Schedule),
+            failed(Trigger::Enable),
+        ];
+        assert_eq!(failures_in_a_row(&reenabled), 1);
         assert_eq!(failures_in_a_row(&[]), 0);
     }
 
