@@ -29,6 +29,8 @@ pub struct Config {
     pub allow_private_pms_urls: bool,
     /// The per-token request rate limit of the API.
     pub rate_limit: RateLimitConfig,
+    /// The built-in sandbox PMSs mounted under `/sandbox/...`.
+    pub sandbox: crate::sandbox::SandboxConfig,
 }
 
 impl Config {
@@ -46,6 +48,7 @@ impl Config {
             worker: WorkerConfig::default(),
             allow_private_pms_urls: false,
             rate_limit: RateLimitConfig::default(),
+            sandbox: crate::sandbox::SandboxConfig::default(),
         }
     }
 

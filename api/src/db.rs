@@ -82,3 +82,99 @@ fn sqlite_options(url: &str, connections: u32) -> ConnectOptions {
         });
     options
 }
+
+impl Db {
+    /// Closes both handles (a checkpoint on SQLite), waiting for their connections to finish.
+    pub async fn close(self) {
+        for connection in [self.read, self.write] {
+            if let Err(err) = connection.close().await {
+                tracing::warn!(error = %err, "closing the database");
+            }
+        }
+    }
+}
+
+/// A throwaway PostgreSQL database made in a server reached through an admin URL: for tests and
+/// benchmarks that must not touch anything else. [`ScratchDatabase::drop_now`] drops it; a value
+/// dropped without it drops the database on a thread of its own.
+pub struct ScratchDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl ScratchDatabase {
+    /// Creates `{prefix}_{random}` in the server of `admin_url`.
+    pub async fn create(admin_url: &str, prefix: &str) -> Result<ScratchDatabase, DbErr> {
+        use sea_orm::ConnectionTrait;
+        let admin = Database::connect(admin_url).await?;
+        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+        admin.close().await?;
+        let url = with_database(admin_url, &name);
+        Ok(ScratchDatabase { admin_url: admin_url.to_owned(), name, url })
+    }
+
+    /// The URL of the scratch database.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Drops the database now (closing whoever is still connected).
+    pub async fn drop_now(mut self) -> Result<(), DbErr> {
+        let result = drop_database(&self.admin_url, &self.name).await;
+        self.name.clear();
+        result
+    }
+}
+
+async fn drop_database(admin_url: &str, name: &str) -> Result<(), DbErr> {
+    use sea_orm::ConnectionTrait;
+    let admin = Database::connect(admin_url).await?;
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+    admin.close().await
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        if self.name.is_empty() {
+            return;
+        }
+        // Drop may run inside an async runtime: do the async work on a thread with its own.
+        let (admin_url, name) = (self.admin_url.clone(), std::mem::take(&mut self.name));
+        let dropped = std::thread::spawn(move || {
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            runtime.block_on(drop_database(&admin_url, &name)).map_err(|e| e.to_string())
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            tracing::warn!("could not drop a scratch database");
+        }
+    }
+}
+
+/// `postgres://user@host:port/admin_db?opts` with the database name replaced.
+fn with_database(admin_url: &str, name: &str) -> String {
+    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
+    let mut url = format!("{}/{name}", &base[..host_end]);
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_database_name_is_replaced_and_options_kept() {
+        assert_eq!(
+            super::with_database("postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "x"),
+            "postgres://postgres@127.0.0.1:5432/x?sslmode=disable"
+        );
+        assert_eq!(super::with_database("postgres://h:1", "y"), "postgres://h:1/y");
+    }
+}

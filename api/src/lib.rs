@@ -5,6 +5,7 @@
 //! the HTTP server. Tests build an [`server::Application`] from a [`config::Config`] on port 0.
 
 pub mod auth;
+pub mod bench;
 pub mod cache;
 pub mod config;
 pub mod connectors;
@@ -14,6 +15,7 @@ pub mod graphql;
 pub mod keys;
 pub mod onboarding;
 pub mod rate_limit;
+pub mod sandbox;
 pub mod scope;
 pub mod server;
 pub mod store;

@@ -1,4 +1,5 @@
-//! The `pmsgraph` command: serve the API, run migrations, print the schema, manage tokens.
+//! The `pmsgraph` command: serve the API, run migrations, print the schema, manage tokens, serve the
+//! sandbox PMSs on their own, run one sync in the terminal, and measure syncs.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,7 +12,13 @@ use uuid::Uuid;
 use pmsgraph::auth::{self, Environment, TokenKey};
 use pmsgraph::config::Config;
 use pmsgraph::db::Db;
+use pmsgraph::sandbox::{self, SandboxConfig};
 use pmsgraph::server::Application;
+
+/// Syncing builds and drops many small JSON values: mimalloc keeps that cheap where the system
+/// allocator spent half of a sync's CPU (see `pmsgraph bench sync`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(name = "pmsgraph", version, about = "One GraphQL API over every property management system")]
@@ -32,6 +39,83 @@ enum Command {
     RotateKey(StoreArgs),
     /// Mint a token for an app (`pmsgraph token --app NAME --env sandbox`), or list / revoke tokens.
     Token(TokenArgs),
+    /// Serve the built-in sandbox PMSs as a process of their own, or move their timeline.
+    Sandbox {
+        #[command(subcommand)]
+        action: SandboxAction,
+    },
+    /// Run one sync of an integration now, in the terminal, with progress and a summary.
+    Sync(SyncArgs),
+    /// Measure: `pmsgraph bench sync` syncs a sandbox world served by a separate process.
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchWhat {
+    /// Full sync and no-change re-sync of a sandbox world: records/s, rows written, peak RSS.
+    Sync {
+        /// The world's size: `small`, `large` (200 x 500) or `PROPERTIESxUNITS`.
+        #[arg(long, default_value = "large")]
+        size: String,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Also measure on PostgreSQL: an admin URL where a scratch database is created (repeatable).
+        #[arg(long, env = "PMSGRAPH_BENCH_POSTGRES_URL")]
+        postgres: Vec<String>,
+    },
+}
+
+#[derive(Args, Clone)]
+struct WorldArgs {
+    /// The sandbox world's seed (the same seed, size and step always serve the same data).
+    #[arg(long, env = "PMSGRAPH_SANDBOX_SEED", default_value_t = 42)]
+    sandbox_seed: u64,
+    /// The sandbox world's size: `small`, `large` (200 x 500) or `PROPERTIESxUNITS`.
+    #[arg(long, env = "PMSGRAPH_SANDBOX_SIZE", default_value = "small")]
+    sandbox_size: pmsgraph_sandbox::Size,
+}
+
+#[derive(Subcommand)]
+enum SandboxAction {
+    /// Serve the simulators (Entrata at /sandbox/entrata), the timeline step read from the database
+    /// unless `--step` fixes it.
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        world: WorldArgs,
+        #[arg(long, env = "PMSGRAPH_SANDBOX_BIND", default_value = "127.0.0.1:8090")]
+        bind: SocketAddr,
+        /// Serve this timeline step, kept in memory, instead of the database's.
+        #[arg(long)]
+        step: Option<u32>,
+    },
+    /// Move the sandbox timeline forward (move-ins, notices, move-outs, renewals...).
+    Advance {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+}
+
+#[derive(Args)]
+struct SyncArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The integration to sync (default: the only enabled one).
+    #[arg(long)]
+    integration: Option<Uuid>,
+    /// Only this property (the PMS's property id).
+    #[arg(long)]
+    property: Option<String>,
+    /// The address `pmsgraph serve` listens on: its built-in sandbox is the one loopback address
+    /// a sandbox integration may reach.
+    #[arg(long, env = "PMSGRAPH_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
 }
 
 #[derive(Args, Clone)]
@@ -84,6 +168,23 @@ struct ServeArgs {
     /// Turn GraphQL introspection off.
     #[arg(long, env = "PMSGRAPH_NO_INTROSPECTION")]
     no_introspection: bool,
+    /// Sustained API requests per second allowed per token.
+    #[arg(long, env = "PMSGRAPH_RATE_LIMIT_PER_SECOND", default_value_t = 50)]
+    rate_limit_per_second: u32,
+    /// Requests per token allowed at once above the sustained rate.
+    #[arg(long, env = "PMSGRAPH_RATE_LIMIT_BURST", default_value_t = 200)]
+    rate_limit_burst: u32,
+    /// Turn the per-token rate limit off.
+    #[arg(long, env = "PMSGRAPH_NO_RATE_LIMIT")]
+    no_rate_limit: bool,
+    /// Sync jobs this process runs at once.
+    #[arg(long, env = "PMSGRAPH_MAX_CONCURRENT_SYNCS", default_value_t = 4)]
+    max_concurrent_syncs: usize,
+    /// Do not mount the built-in sandbox PMSs (nor set up the first-run demo).
+    #[arg(long, env = "PMSGRAPH_NO_SANDBOX")]
+    no_sandbox: bool,
+    #[command(flatten)]
+    world: WorldArgs,
 }
 
 #[derive(Args)]
@@ -189,10 +290,149 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.cache.ttl = Duration::from_secs(args.cache_ttl_secs);
     config.cache.max_bytes = args.cache_max_bytes;
     config.introspection = !args.no_introspection;
+    config.rate_limit.enabled = !args.no_rate_limit;
+    config.rate_limit.per_second = args.rate_limit_per_second;
+    config.rate_limit.burst = args.rate_limit_burst;
+    config.worker.max_concurrent = args.max_concurrent_syncs.max(1);
+    config.sandbox =
+        SandboxConfig { enabled: !args.no_sandbox, seed: args.world.sandbox_seed, size: args.world.sandbox_size };
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
     tracing::info!(%addr, "pmsgraph is serving GraphQL at http://{addr}/graphql");
+    let state = app.state();
+    if state.sandbox.is_some() {
+        tracing::info!("the built-in Entrata sandbox answers at {}", sandbox::entrata_url(addr));
+        if let Some(demo) = sandbox::first_run(&state, addr).await? {
+            print_first_run(&demo, addr);
+            tokio::spawn(async move {
+                if let Err(err) = sandbox::finish_first_run(&state, demo.integration_id).await {
+                    tracing::error!(error = %err, "the demo integration could not be enabled");
+                }
+            });
+        }
+    }
     app.run_until(shutdown_signal()).await?;
+    Ok(())
+}
+
+/// What a newcomer needs after the first start: a token and a query that shows the sandbox's data.
+fn print_first_run(demo: &sandbox::Demo, addr: SocketAddr) {
+    let query = r#"{"query":"{ properties(first: 3) { totalCount nodes { name timeZone units(first: 2) { nodes { number occupancy } } } } leases(first: 3, filter: {status: [CURRENT, NOTICE]}) { totalCount nodes { status startDate unit { number } residents { role resident { firstName lastName email } } } } }"}"#;
+    let sandbox_url = sandbox::entrata_url(addr);
+    let token = &demo.token;
+    println!();
+    println!("First start: a demo app with a sandbox customer connected to the built-in Entrata sandbox");
+    println!("({sandbox_url}) is set up, and its first sync starts now.");
+    println!();
+    println!("A sandbox token for app \"{}\":", sandbox::DEMO_APP);
+    println!();
+    println!("{token}");
+    println!();
+    println!("Try a first query:");
+    println!();
+    println!("curl -s http://{addr}/graphql -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\");
+    println!("  -d '{query}'");
+    println!();
+}
+
+async fn sandbox_command(action: SandboxAction) -> anyhow::Result<()> {
+    match action {
+        SandboxAction::Serve { store, world, bind, step } => {
+            init_tracing(LogFormat::Text);
+            let config = SandboxConfig { enabled: true, seed: world.sandbox_seed, size: world.sandbox_size };
+            let state = match step {
+                Some(step) => pmsgraph_sandbox::SandboxState::new(
+                    config.seed,
+                    config.size,
+                    std::sync::Arc::new(pmsgraph_sandbox::MemoryStep::new(step)),
+                ),
+                None => sandbox::state(&store.open().await?.1, &config),
+            };
+            let listener = tokio::net::TcpListener::bind(bind).await?;
+            let addr = listener.local_addr()?;
+            // The first request would generate the world: do it now, so it is ready when we say so.
+            let counts = state.world().await.counts();
+            println!(
+                "sandbox world: seed {}, size {}, step {}: {} properties, {} units, {} leases, {} people",
+                config.seed,
+                config.size,
+                state.current_step().await,
+                counts.properties,
+                counts.units,
+                counts.leases,
+                counts.residents
+            );
+            println!("Entrata sandbox at {}", sandbox::entrata_url(addr));
+            axum::serve(listener, pmsgraph_sandbox::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+        }
+        SandboxAction::Advance { store, steps } => {
+            let (_, db) = store.open().await?;
+            let step = pmsgraph::store::sandbox::advance(&db, pmsgraph::store::sandbox::DEFAULT_WORLD, steps).await?;
+            println!("the sandbox timeline is at step {step}");
+        }
+    }
+    Ok(())
+}
+
+async fn sync_command(args: SyncArgs) -> anyhow::Result<()> {
+    let (mut config, db) = args.store.open().await?;
+    config.bind = args.bind;
+    let vault = pmsgraph::vault(&config)?;
+    let integration_id = match args.integration {
+        Some(id) => id,
+        None => {
+            use pmsgraph::store::integrations::{ENABLED, with_status};
+            let enabled = with_status(&db, ENABLED).await?;
+            match &enabled[..] {
+                [only] => only.id,
+                [] => anyhow::bail!("no integration is enabled; name one with --integration ID"),
+                _ => anyhow::bail!("{} integrations are enabled; name one with --integration ID", enabled.len()),
+            }
+        }
+    };
+    let scope = match args.property {
+        Some(property) => pmsgraph_connector_core::SyncScope::Property { property },
+        None => pmsgraph_connector_core::SyncScope::Integration,
+    };
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar.set_message(format!("syncing integration {integration_id}"));
+    let started = std::time::Instant::now();
+    let rate = |records: u64| records as f64 / started.elapsed().as_secs_f64().max(1e-3);
+    let progress = |counts: &pmsgraph::store::ingest::Counts| {
+        let seen = counts.created + counts.updated + counts.unchanged;
+        bar.set_message(format!(
+            "{seen} records ({} created, {} updated, {} unchanged), {:.0} records/s",
+            counts.created,
+            counts.updated,
+            counts.unchanged,
+            rate(seen)
+        ));
+    };
+    let outcome =
+        pmsgraph::sync::engine::run_now(&db, &vault, &config.worker_config(), integration_id, scope, &progress).await?;
+    bar.finish_and_clear();
+    let counts = &outcome.counts;
+    let seen = counts.created + counts.updated + counts.unchanged;
+    println!(
+        "{}: {seen} records in {:.1} s ({:.0} records/s): {} created, {} updated, {} unchanged, {} deleted",
+        outcome.status,
+        started.elapsed().as_secs_f64(),
+        rate(seen),
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+        outcome.deleted
+    );
+    for error in &outcome.errors {
+        match &error.at {
+            Some(at) => println!("  {} at {at}: {}", error.code, error.message),
+            None => println!("  {}: {}", error.code, error.message),
+        }
+    }
+    if outcome.status == pmsgraph::store::jobs::FAILED {
+        anyhow::bail!("the sync failed");
+    }
     Ok(())
 }
 
@@ -260,6 +500,12 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(args) => token(args).await,
+        Command::Sandbox { action } => sandbox_command(action).await,
+        Command::Sync(args) => sync_command(args).await,
+        Command::Bench { what: BenchWhat::Sync { size, seed, postgres } } => {
+            let options = pmsgraph::bench::BenchOptions { size, seed, postgres_admin_urls: postgres };
+            pmsgraph::bench::sync(options).await.map(drop)
+        }
         Command::RotateKey(store) => {
             let (config, db) = store.open().await?;
             let vault = pmsgraph::vault(&config)?;

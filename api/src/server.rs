@@ -43,6 +43,8 @@ pub struct AppState {
     pub cache: ResponseCache,
     /// The per-token request rate limit.
     pub rate_limit: crate::rate_limit::TokenRateLimit,
+    /// The built-in sandbox PMSs, when mounted.
+    pub sandbox: Option<pmsgraph_sandbox::SandboxState>,
 }
 
 impl AppState {
@@ -55,7 +57,8 @@ impl AppState {
         let schema = build_schema(&config.limits, config.introspection);
         let cache = ResponseCache::new(&config.cache);
         let rate_limit = crate::rate_limit::TokenRateLimit::new(&config.rate_limit);
-        Ok(AppState { config, db, tokens, vault, worker, schema, cache, rate_limit })
+        let sandbox = config.sandbox.enabled.then(|| crate::sandbox::state(&db, &config.sandbox));
+        Ok(AppState { config, db, tokens, vault, worker, schema, cache, sandbox, rate_limit })
     }
 }
 
@@ -104,13 +107,15 @@ impl Application {
 
 pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.config.limits.max_body_bytes;
+    let simulators = state.sandbox.clone().map(pmsgraph_sandbox::router).unwrap_or_default();
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .with_state(state)
+        .merge(simulators)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
 }
 
 async fn graphiql() -> Html<String> {

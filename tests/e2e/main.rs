@@ -10,4 +10,5 @@ mod onboarding_schedule;
 mod ops;
 mod read_api;
 mod support;
+mod sync;
 mod tenancy;

@@ -16,64 +16,13 @@ use uuid::Uuid;
 
 use pmsgraph::auth::Environment;
 use pmsgraph::config::Config;
-use pmsgraph::db::Db;
+use pmsgraph::db::{Db, ScratchDatabase};
 use pmsgraph::server::{AppState, Application};
 use pmsgraph::store;
 use pmsgraph_connector_core::{
     Address, LeaseStatus, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedRecord,
     NormalizedResident, NormalizedUnit, NormalizedUnitSpace, Occupancy, ResidentRole,
 };
-
-/// A PostgreSQL database made for one test server, dropped when the server is.
-struct PgDatabase {
-    admin_url: String,
-    name: String,
-}
-
-impl PgDatabase {
-    async fn create(admin_url: &str) -> (PgDatabase, String) {
-        use sea_orm::ConnectionTrait;
-        let admin = sea_orm::Database::connect(admin_url).await.expect("connect to PMSGRAPH_TEST_DATABASE_URL");
-        let name = format!("pmsgraph_e2e_{}", Uuid::new_v4().simple());
-        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create the test database");
-        admin.close().await.expect("close the admin connection");
-        let url = with_database(admin_url, &name);
-        (PgDatabase { admin_url: admin_url.to_owned(), name }, url)
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        // Drop runs inside the test's runtime: do the async work on a thread with its own.
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-            runtime.block_on(async {
-                use sea_orm::ConnectionTrait;
-                let admin = sea_orm::Database::connect(&admin_url).await?;
-                admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
-                admin.close().await
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) {
-            eprintln!("could not drop the test database {}", self.name);
-        }
-    }
-}
-
-/// `postgres://user@host:port/admin_db?opts` with the database name replaced.
-fn with_database(admin_url: &str, name: &str) -> String {
-    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..].find('/').map_or(base.len(), |i| scheme_end + i);
-    let mut url = format!("{}/{name}", &base[..host_end]);
-    if let Some(query) = query {
-        url.push('?');
-        url.push_str(query);
-    }
-    url
-}
 
 /// Which database this run of the suite tests.
 pub fn backend() -> &'static str {
@@ -88,7 +37,7 @@ pub struct TestServer {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _data_dir: tempfile::TempDir,
-    _pg: Option<PgDatabase>,
+    _pg: Option<ScratchDatabase>,
 }
 
 /// One GraphQL answer: HTTP status, the cache header, and the JSON body.
@@ -130,8 +79,8 @@ impl TestServer {
         config.bind = "127.0.0.1:0".parse().expect("an address");
         let pg = match std::env::var("PMSGRAPH_TEST_DATABASE_URL") {
             Ok(admin_url) => {
-                let (pg, url) = PgDatabase::create(&admin_url).await;
-                config.database_url = Some(url);
+                let pg = ScratchDatabase::create(&admin_url, "pmsgraph_e2e").await.expect("a scratch database");
+                config.database_url = Some(pg.url().to_owned());
                 Some(pg)
             }
             Err(_) => None,
@@ -156,7 +105,7 @@ impl TestServer {
         TestServer::serve(config, data_dir, pg).await
     }
 
-    async fn serve(config: Config, data_dir: tempfile::TempDir, pg: Option<PgDatabase>) -> TestServer {
+    async fn serve(config: Config, data_dir: tempfile::TempDir, pg: Option<ScratchDatabase>) -> TestServer {
         let app = Application::build(config).await.expect("the server builds");
         let addr = app.local_addr().expect("a bound address");
         let state = app.state();

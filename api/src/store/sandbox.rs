@@ -27,7 +27,11 @@ pub async fn advance(db: &Db, world: &str, steps: u32) -> Result<u32, StoreError
     sandbox_timeline::Entity::insert(row)
         .on_conflict(
             OnConflict::column(sandbox_timeline::Column::Name)
-                .value(sandbox_timeline::Column::Step, Expr::col(sandbox_timeline::Column::Step).add(i64::from(steps)))
+                // Qualified: in the conflict branch, PostgreSQL also sees the proposed row's `step`.
+                .value(
+                    sandbox_timeline::Column::Step,
+                    Expr::col((sandbox_timeline::Entity, sandbox_timeline::Column::Step)).add(i64::from(steps)),
+                )
                 .value(sandbox_timeline::Column::UpdatedAt, Expr::value(now()))
                 .to_owned(),
         )

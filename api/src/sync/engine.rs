@@ -23,6 +23,9 @@ use crate::store::jobs::{self, JobError, Outcome};
 /// memory flat and make progress visible.
 pub const BATCH_RECORDS: usize = 2_000;
 
+/// Pages a connector may read ahead of the writer.
+const PIPELINE_PAGES: usize = 4;
+
 /// Children before parents, so a deletion pass never leaves a live child under a deleted parent.
 const DELETION_ORDER: [RecordKind; 6] = [
     RecordKind::LeaseResident,
@@ -61,9 +64,13 @@ impl Seen {
     }
 }
 
+/// Called after each committed batch with the counts so far (a terminal progress bar, say).
+pub type Progress<'a> = &'a (dyn Fn(&Counts) + Send + Sync);
+
 /// The state of one run.
 struct Run<'a> {
     db: &'a Db,
+    progress: Progress<'a>,
     integration_id: Uuid,
     ctx: ChangeContext,
     counts: Counts,
@@ -91,6 +98,7 @@ impl Run<'_> {
         batch.clear();
         self.committed_batches += 1;
         self.counts.add(report.counts);
+        (self.progress)(&self.counts);
         for rejected in report.errors {
             self.failed = true;
             self.errors.push(JobError {
@@ -105,43 +113,72 @@ impl Run<'_> {
 
 /// Runs one sync of `scope` for an integration, as job `job_id`, and says how it ended.
 pub async fn run(db: &Db, connector: &dyn Connector, integration_id: Uuid, job_id: Uuid, scope: SyncScope) -> Outcome {
+    run_observed(db, connector, integration_id, job_id, scope, &|_| {}).await
+}
+
+/// [`run`], reporting progress after each committed batch.
+pub async fn run_observed(
+    db: &Db,
+    connector: &dyn Connector,
+    integration_id: Uuid,
+    job_id: Uuid,
+    scope: SyncScope,
+    progress: Progress<'_>,
+) -> Outcome {
     let log_creations = match jobs::has_full_sync(db, integration_id).await {
         Ok(done) => done,
         Err(err) => {
-            let mut run = Run::new(db, integration_id, ChangeContext::default());
+            let mut run = Run::new(db, integration_id, ChangeContext::default(), progress);
             run.store_error(&err);
             return run.outcome(0);
         }
     };
     let ctx = ChangeContext { sync_job_id: Some(job_id), log_creations };
-    let mut run = Run::new(db, integration_id, ctx);
+    let mut run = Run::new(db, integration_id, ctx, progress);
     let full = scope.is_full();
     let mut seen = Seen::default();
     let mut batch = Vec::with_capacity(BATCH_RECORDS);
-    let mut stream = connector.sync(scope, None);
-    while let Some(item) = stream.next().await {
-        match item {
-            SyncItem::Page(records) => {
-                if full {
-                    records.iter().for_each(|r| seen.note(r));
-                }
-                batch.extend(records);
-                if batch.len() >= BATCH_RECORDS
-                    && let Err(err) = run.flush(&mut batch).await
-                {
-                    run.store_error(&err);
-                    return run.outcome(0);
-                }
-            }
-            SyncItem::Failed { property, error } => {
-                tracing::warn!(integration = %integration_id, property = ?property, code = error.code(), %error, "part of a sync failed");
-                run.failed = true;
-                run.errors.push(JobError { code: error.code().to_owned(), message: error.to_string(), at: property });
+    // Reading the PMS and writing the database overlap: the connector's pages queue in a short
+    // channel while a batch is being written. When writing fails, the channel closes and the
+    // connector stops at its next page.
+    let (pages, queued) = tokio::sync::mpsc::channel::<SyncItem>(PIPELINE_PAGES);
+    let produce = async move {
+        let mut stream = connector.sync(scope, None);
+        while let Some(item) = stream.next().await {
+            if pages.send(item).await.is_err() {
+                break;
             }
         }
-    }
-    drop(stream);
-    if let Err(err) = run.flush(&mut batch).await {
+    };
+    let consume = async {
+        // Owned here, so that the channel closes as soon as writing stops.
+        let mut queued = queued;
+        while let Some(item) = queued.recv().await {
+            match item {
+                SyncItem::Page(records) => {
+                    if full {
+                        records.iter().for_each(|r| seen.note(r));
+                    }
+                    batch.extend(records);
+                    if batch.len() >= BATCH_RECORDS {
+                        run.flush(&mut batch).await?;
+                    }
+                }
+                SyncItem::Failed { property, error } => {
+                    tracing::warn!(integration = %integration_id, property = ?property, code = error.code(), %error, "part of a sync failed");
+                    run.failed = true;
+                    run.errors.push(JobError {
+                        code: error.code().to_owned(),
+                        message: error.to_string(),
+                        at: property,
+                    });
+                }
+            }
+        }
+        run.flush(&mut batch).await
+    };
+    let ((), written) = futures::join!(produce, consume);
+    if let Err(err) = written {
         run.store_error(&err);
         return run.outcome(0);
     }
@@ -156,9 +193,10 @@ pub async fn run(db: &Db, connector: &dyn Connector, integration_id: Uuid, job_i
 }
 
 impl<'a> Run<'a> {
-    fn new(db: &'a Db, integration_id: Uuid, ctx: ChangeContext) -> Run<'a> {
+    fn new(db: &'a Db, integration_id: Uuid, ctx: ChangeContext, progress: Progress<'a>) -> Run<'a> {
         Run {
             db,
+            progress,
             integration_id,
             ctx,
             counts: Counts::default(),
@@ -198,8 +236,18 @@ async fn delete_unseen(db: &Db, integration_id: Uuid, seen: &Seen, ctx: ChangeCo
 
 /// Runs a claimed job and records how it ended.
 pub async fn run_job(db: &Db, connector: &dyn Connector, job: &pmsgraph_entity::sync_job::Model) -> Outcome {
+    run_job_observed(db, connector, job, &|_| {}).await
+}
+
+/// [`run_job`], reporting progress after each committed batch.
+pub async fn run_job_observed(
+    db: &Db,
+    connector: &dyn Connector,
+    job: &pmsgraph_entity::sync_job::Model,
+    progress: Progress<'_>,
+) -> Outcome {
     let outcome = match jobs::scope_of(job) {
-        Ok(scope) => run(db, connector, job.integration_id, job.id, scope).await,
+        Ok(scope) => run_observed(db, connector, job.integration_id, job.id, scope, progress).await,
         Err(err) => Outcome {
             status: jobs::FAILED,
             counts: Counts::default(),
@@ -211,4 +259,51 @@ pub async fn run_job(db: &Db, connector: &dyn Connector, job: &pmsgraph_entity::
         tracing::error!(job = %job.id, error = %err, "cannot record the end of a sync job");
     }
     outcome
+}
+
+/// Why a sync could not be run from the terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum RunNowError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the job was taken by another worker before this one could claim it")]
+    Taken,
+}
+
+/// Queues a sync of `scope` and runs it here and now (not on a worker), reporting progress: what
+/// `pmsgraph sync` does. The job is recorded like any other, so the API shows it.
+pub async fn run_now(
+    db: &Db,
+    vault: &crate::vault::Vault,
+    config: &crate::sync::WorkerConfig,
+    integration_id: Uuid,
+    scope: SyncScope,
+    progress: Progress<'_>,
+) -> Result<Outcome, RunNowError> {
+    let worker = format!("cli-{}-{}", std::process::id(), Uuid::now_v7().simple());
+    let job = jobs::enqueue(db, integration_id, jobs::Trigger::OnDemand, &scope).await?;
+    let job = jobs::claim(db, job.id, &worker, config.lease).await?.ok_or(RunNowError::Taken)?;
+    let heartbeat = {
+        let (db, job_id, lease) = (db.clone(), job.id, config.lease);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(lease / 3).await;
+                if !matches!(jobs::heartbeat(&db, job_id, &worker, lease).await, Ok(true)) {
+                    break;
+                }
+            }
+        })
+    };
+    let client =
+        pmsgraph_connector_core::http::reqwest_client(&config.http).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let outcome = match crate::connectors::for_integration(db, vault, &client, &config.http, integration_id).await {
+        Ok(connector) => run_job_observed(db, connector.as_ref(), &job, progress).await,
+        Err(error) => {
+            let outcome = Outcome { status: jobs::FAILED, counts: Counts::default(), deleted: 0, errors: vec![error] };
+            jobs::finish(db, job.id, &outcome).await?;
+            outcome
+        }
+    };
+    heartbeat.abort();
+    Ok(outcome)
 }

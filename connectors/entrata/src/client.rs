@@ -17,14 +17,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use pmsgraph_connector_core::reqwest::Url;
 use pmsgraph_connector_core::{
-    Capabilities, Connector, ConnectorError, HttpClient, NormalizedProperty, NormalizedRecord, NormalizedResident, Pms,
-    Resource, SyncItem, SyncScope,
+    Capabilities, Connector, ConnectorError, HttpClient, NormalizedProperty, NormalizedRecord, Pms, Resource, SyncItem,
+    SyncScope,
 };
 
 use crate::map::{self, ENTRATA_CLOCK, LeasesPage, MapContext};
@@ -32,6 +33,10 @@ use crate::wire::{self, AuthType, Call, LeasesQuery, Page};
 
 /// Leases per getLeases page (the gateway's `per_page`; Entrata allows up to 1000).
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
+
+/// Properties read at once in a sync. The per-integration rate limit of the HTTP layer still paces
+/// every request.
+pub const PROPERTIES_IN_FLIGHT: usize = 2;
 
 /// An integration's Entrata credentials, as stored (sealed) by pmsgraph.
 #[derive(Clone, Deserialize, Serialize)]
@@ -206,64 +211,77 @@ impl EntrataConnector {
         Ok(map::parse_leases(&body, &query.property_id, ctx)?)
     }
 
-    /// Streams one property: the property and the units `wanted`, then its leases (narrowed by
-    /// `query`), page by page, each page's new people before its leases. A failure ends this
-    /// property with [`SyncItem::Failed`]; what was streamed before it stands.
-    fn property_stream<'a>(
-        &'a self,
+    /// Reads one property: the property and the units `wanted`, then its leases (narrowed by
+    /// `query`), page by page, each page's people before its leases. A failure ends this property
+    /// with [`SyncItem::Failed`]; the pages read before it stand.
+    async fn read_property(
+        &self,
         property: NormalizedProperty,
         query: LeasesQuery,
         wanted: Units,
-        seen: &'a mut HashSet<String>,
         ctx: MapContext,
-    ) -> BoxStream<'a, SyncItem> {
-        Box::pin(async_stream::stream! {
-            let property_id = property.remote_id.clone();
-            let failed = |error: ConnectorError| SyncItem::Failed { property: Some(property_id.clone()), error };
-            let beds = match self.property_with_units(property, &wanted).await {
-                Ok((records, beds)) => {
-                    if !records.is_empty() {
-                        yield SyncItem::Page(records);
-                    }
-                    beds
+    ) -> Vec<SyncItem> {
+        let property_id = property.remote_id.clone();
+        let failed = |error: ConnectorError| SyncItem::Failed { property: Some(property_id.clone()), error };
+        let mut items = Vec::new();
+        let beds = match self.property_with_units(property, &wanted).await {
+            Ok((records, beds)) => {
+                if !records.is_empty() {
+                    items.push(SyncItem::Page(records));
                 }
+                beds
+            }
+            Err(error) => {
+                items.push(failed(error));
+                return items;
+            }
+        };
+        let mut page = Page { number: 1, size: self.page_size };
+        loop {
+            let answer = match self.leases_page(&query.clone().page(page), &ctx).await {
+                Ok(answer) => answer,
                 Err(error) => {
-                    yield failed(error);
-                    return;
+                    items.push(failed(error));
+                    return items;
                 }
             };
-            let mut page = Page { number: 1, size: self.page_size };
-            loop {
-                let answer = match self.leases_page(&query.clone().page(page), &ctx).await {
-                    Ok(answer) => answer,
-                    Err(error) => {
-                        yield failed(error);
-                        return;
-                    }
-                };
-                let next = answer.next_page;
-                yield SyncItem::Page(page_records(answer, &beds, seen));
-                match next {
-                    Some(next) if next.number > page.number => page = next,
-                    _ => break,
-                }
+            let next = answer.next_page;
+            items.push(SyncItem::Page(page_records(answer, &beds)));
+            match next {
+                Some(next) if next.number > page.number => page = next,
+                _ => return items,
             }
-        })
+        }
     }
 }
 
-/// A leases page as records: the people not yet emitted in this sync, then the leases. A lease names
-/// its unit space only when it lets one bed of a unit let by the bed (`beds`): otherwise Entrata
-/// gives it the id of the one space that is the whole unit.
-fn page_records(page: LeasesPage, beds: &HashSet<String>, seen: &mut HashSet<String>) -> Vec<NormalizedRecord> {
-    let fresh = |r: &NormalizedResident| seen.insert(r.remote_id.clone());
-    let mut records: Vec<NormalizedRecord> =
-        page.residents.into_iter().filter(fresh).map(NormalizedRecord::Resident).collect();
+/// A leases page as records: its people, then its leases. A lease names its unit space only when it
+/// lets one bed of a unit let by the bed (`beds`): otherwise Entrata gives it the id of the one
+/// space that is the whole unit.
+fn page_records(page: LeasesPage, beds: &HashSet<String>) -> Vec<NormalizedRecord> {
+    let mut records: Vec<NormalizedRecord> = page.residents.into_iter().map(NormalizedRecord::Resident).collect();
     records.extend(page.leases.into_iter().map(|mut lease| {
         lease.unit_space_remote_id = lease.unit_space_remote_id.filter(|space| beds.contains(space));
         NormalizedRecord::Lease(lease)
     }));
     records
+}
+
+/// Keeps the first sighting of each person in a sync: a person on leases at several properties is
+/// emitted once, so the stored row does not flip between two views of them.
+fn first_sightings(item: SyncItem, seen: &mut HashSet<String>) -> SyncItem {
+    match item {
+        SyncItem::Page(records) => SyncItem::Page(
+            records
+                .into_iter()
+                .filter(|r| match r {
+                    NormalizedRecord::Resident(person) => seen.insert(person.remote_id.clone()),
+                    _ => true,
+                })
+                .collect(),
+        ),
+        failed => failed,
+    }
 }
 
 /// Which of a property's units a sync emits (the property itself comes with `All`).
@@ -333,16 +351,21 @@ impl Connector for EntrataConnector {
                     return;
                 }
             };
-            for property in properties {
+            // A few properties are read at once (the PMS answers one while we parse another);
+            // they are streamed in order, each whole.
+            let reads = properties.into_iter().map(|property| {
                 let query = LeasesQuery::property(property.remote_id.as_str());
                 let (query, units) = match &narrow {
                     Narrow::None => (query, Units::All),
                     Narrow::Unit(unit) => (query.unit(unit.as_str()), Units::One(unit.clone())),
                     Narrow::Customer(customer) => (query.customer(customer.as_str()), Units::None),
                 };
-                let mut stream = self.property_stream(property, query, units, &mut seen, ctx);
-                while let Some(item) = futures::StreamExt::next(&mut stream).await {
-                    yield item;
+                self.read_property(property, query, units, ctx)
+            });
+            let mut reads = futures::stream::iter(reads).buffered(PROPERTIES_IN_FLIGHT);
+            while let Some(items) = reads.next().await {
+                for item in items {
+                    yield first_sightings(item, &mut seen);
                 }
             }
         })

@@ -1,0 +1,118 @@
+//! The built-in sandbox PMSs inside pmsgraph: the simulators of `pmsgraph-sandbox` mounted under
+//! `/sandbox/...` by `pmsgraph serve` (or served alone by `pmsgraph sandbox serve`), with their
+//! timeline step kept in the database, and the first-run demo that connects a sandbox customer to
+//! them (DESIGN.md, "Built-in sandbox PMSs").
+//!
+//! The world is a pure function of (seed, size, step): every process reading the same database
+//! serves the same data, and a restart changes nothing.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde_json::json;
+
+use pmsgraph_connector_core::Pms;
+use pmsgraph_sandbox::{SANDBOX_PASSWORD, SANDBOX_USER, SandboxState, Size, StepSource};
+
+use crate::auth::Environment;
+use crate::db::Db;
+use crate::onboarding::{self, NewCredentials};
+use crate::server::AppState;
+use crate::store::{self, sandbox::DEFAULT_WORLD};
+
+/// Which sandbox world a server serves.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Mount the simulators under `/sandbox/...` (on by default).
+    pub enabled: bool,
+    pub seed: u64,
+    pub size: Size,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig { enabled: true, seed: 42, size: Size::SMALL }
+    }
+}
+
+/// The timeline step of a world, read from the database on each request. If the database cannot
+/// answer, the last step read is served (and the failure logged), never a made-up one.
+pub struct DbStep {
+    db: Db,
+    world: String,
+    last: AtomicU32,
+}
+
+impl DbStep {
+    pub fn new(db: Db, world: impl Into<String>) -> Self {
+        DbStep { db, world: world.into(), last: AtomicU32::new(0) }
+    }
+}
+
+#[async_trait::async_trait]
+impl StepSource for DbStep {
+    async fn current_step(&self) -> u32 {
+        match store::sandbox::step(&self.db, &self.world).await {
+            Ok(step) => {
+                self.last.store(step, Ordering::Relaxed);
+                step
+            }
+            Err(err) => {
+                tracing::warn!(world = %self.world, error = %err, "cannot read the sandbox step; serving the last one");
+                self.last.load(Ordering::Relaxed)
+            }
+        }
+    }
+}
+
+/// The simulators' state for the default world, its step in `db`.
+pub fn state(db: &Db, config: &SandboxConfig) -> SandboxState {
+    SandboxState::new(config.seed, config.size, Arc::new(DbStep::new(db.clone(), DEFAULT_WORLD)))
+}
+
+/// The base URL of the built-in Entrata sandbox of a server listening on `addr`.
+pub fn entrata_url(addr: SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+    format!("http://{host}{}", pmsgraph_sandbox::ENTRATA_PREFIX)
+}
+
+/// Credentials of a healthy sandbox customer of the built-in Entrata sandbox.
+pub fn entrata_credentials(addr: SocketAddr) -> NewCredentials {
+    let base_url = entrata_url(addr);
+    let json = json!({ "base_url": base_url, "username": SANDBOX_USER, "password": SANDBOX_PASSWORD });
+    NewCredentials { pms: Pms::Entrata, base_url, json }
+}
+
+/// What the first run set up.
+pub struct Demo {
+    pub token: String,
+    pub integration_id: uuid::Uuid,
+}
+
+/// The name of the app the first run creates.
+pub const DEMO_APP: &str = "demo";
+
+/// On a database without any app: creates the demo app, a sandbox customer connected to the
+/// built-in Entrata sandbox, and a sandbox token. `None` when the database already has apps.
+/// [`finish_first_run`] then checks access and enables it, which queues the first sync.
+pub async fn first_run(state: &AppState, addr: SocketAddr) -> anyhow::Result<Option<Demo>> {
+    let db = &state.db;
+    if !store::apps::all(db).await?.is_empty() {
+        return Ok(None);
+    }
+    let app = store::apps::find_or_create(db, DEMO_APP).await?;
+    let customer = store::customers::create_customer(db, app.id, "Demo Properties", Environment::Sandbox).await?;
+    let integration =
+        onboarding::connect(&state.worker, customer.id, Environment::Sandbox, true, entrata_credentials(addr)).await?;
+    let issued = state.tokens.issue(db, DEMO_APP, Environment::Sandbox, None, Some("first run".into())).await?;
+    Ok(Some(Demo { token: issued.token, integration_id: integration.id }))
+}
+
+/// Runs the demo integration's data-access check and enables it (queueing its first sync). Call it
+/// once the server is accepting connections: the check calls the sandbox over HTTP.
+pub async fn finish_first_run(state: &AppState, integration_id: uuid::Uuid) -> anyhow::Result<()> {
+    onboarding::run_access_check(&state.worker, integration_id).await?;
+    onboarding::enable(&state.worker, integration_id).await?;
+    Ok(())
+}
