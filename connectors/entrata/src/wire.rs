@@ -389,7 +389,7 @@ pub fn decode<R: DeserializeOwned>(method: Method, body: &[u8]) -> Result<Decode
     {
         *result = Value::Object(serde_json::Map::new());
     }
-    let envelope: Envelope<R> = de::from_value(&value)?;
+    let envelope: Envelope<R> = de::from_owned(value)?;
     match envelope.response.result {
         Some(result) => Ok(Decoded { request_id: envelope.response.request_id, result }),
         None => match probe.response.code {

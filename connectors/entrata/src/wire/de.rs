@@ -191,7 +191,7 @@ where
         Value::Null => Ok(None),
         Value::String(s) if s.trim().is_empty() => Ok(None),
         Value::Array(items) if items.is_empty() => Ok(None),
-        _ => from_value(&value).map(Some).map_err(PathError::nest),
+        _ => from_owned(value).map(Some).map_err(PathError::nest),
     }
 }
 
@@ -247,6 +247,12 @@ impl fmt::Display for PathError {
 
 /// Deserializes `T` from a JSON value, naming the path of a failure.
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, PathError> {
+    serde_path_to_error::deserialize(value).map_err(PathError::from_tracked)
+}
+
+/// [`from_value`] consuming the value: its strings move into `T` instead of being copied, which
+/// matters for the nested containers of a large answer.
+pub fn from_owned<T: DeserializeOwned>(value: Value) -> Result<T, PathError> {
     serde_path_to_error::deserialize(value).map_err(PathError::from_tracked)
 }
 
