@@ -516,3 +516,72 @@ async fn an_integration_runs_one_sync_at_a_time() {
     assert!(jobs::enqueue_scheduled(db, second).await.expect("queues").is_some(), "free again once finished");
 }
 
+/// Replaces the credentials behind an integration through the service layer, without the pause a
+/// rotation through the API brings: as if the PMS changed what the same API user may read.
+async fn pms_now_answers_as(server: &TestServer, integration: &Value, username: &str) {
+    let credentials =
+        json!({ "base_url": format!("{}/sandbox/entrata", server.url), "username": username, "password": "sandbox" });
+    pmsgraph::store::customers::set_credentials(server.db(), &server.state.vault, uuid_of(integration), &credentials)
+        .await
+        .expect("credentials are replaced");
+}
+
+#[tokio::test]
+async fn scheduled_syncs_of_the_sandbox_succeed_until_access_is_newly_denied_which_pauses() {
+    let server = fast_server(Duration::from_millis(100)).await;
+    let token = server.token("sandbox-schedule", Environment::Sandbox).await;
+    let customer =
+        server.gql(&token, CREATE, json!({ "name": "Sandbox Schedule" })).await.data()["createCustomer"]["id"].clone();
+    let connect = r#"mutation($customer: ID!, $url: String!) {
+      connectIntegration(customerId: $customer, credentials: { entrata: { baseUrl: $url, username: "sandbox", password: "sandbox" } }) { id }
+    }"#;
+    let url = format!("{}/sandbox/entrata", server.url);
+    let answer = server.gql(&token, connect, json!({ "customer": customer, "url": url })).await;
+    let integration = answer.data()["connectIntegration"]["id"].clone();
+    server
+        .gql(&token, "mutation($id: ID!) { checkDataAccess(integrationId: $id) { id } }", json!({ "id": integration }))
+        .await
+        .data();
+    let granted = |s: &Value| {
+        let access = s["dataAccess"].as_array().cloned().unwrap_or_default();
+        access.len() == 4 && access.iter().all(|a| a["status"] == "GRANTED")
+    };
+    wait_for(&server, &token, &integration, granted).await;
+    server.gql(&token, UPDATE_INTERVAL, json!({ "id": integration, "secs": 1 })).await.data();
+    server.gql(&token, ENABLE, json!({ "id": integration })).await.data();
+
+    // The first sync on enable, then scheduled ones, each rechecking access and syncing for real.
+    let synced = wait_for(&server, &token, &integration, |s| {
+        jobs_of(s).iter().any(|j| j["trigger"] == "SCHEDULE" && j["status"] == "SUCCESS")
+    })
+    .await;
+    assert_eq!(jobs_of(&synced)[0]["trigger"], "ENABLE");
+    assert_eq!(jobs_of(&synced)[0]["status"], "SUCCESS", "{synced:#}");
+
+    // The PMS stops granting leases: the next scheduled run's recheck pauses the integration.
+    pms_now_answers_as(&server, &integration, "sandbox+deny=leases").await;
+    let paused = wait_for(&server, &token, &integration, |s| s["status"] == "PAUSED").await;
+    let reason = paused["statusReason"].as_str().expect("a reason");
+    assert!(reason.starts_with("data access newly denied: LEASES: DENIED"), "{reason}");
+    let last = jobs_of(&paused).last().cloned().expect("a run");
+    assert_eq!((last["trigger"].as_str(), last["status"].as_str()), (Some("SCHEDULE"), Some("FAILED")));
+    assert_eq!(last["errors"][0]["code"], "DATA_ACCESS_DENIED");
+    assert_eq!(server.gql(&token, ENABLE, json!({ "id": integration })).await.code(), "DATA_ACCESS_INCOMPLETE");
+
+    // Access restored and checked again: enabling resumes the schedule.
+    pms_now_answers_as(&server, &integration, "sandbox").await;
+    server
+        .gql(&token, "mutation($id: ID!) { checkDataAccess(integrationId: $id) { id } }", json!({ "id": integration }))
+        .await
+        .data();
+    wait_for(&server, &token, &integration, granted).await;
+    let answer = server.gql(&token, ENABLE, json!({ "id": integration })).await;
+    assert_eq!(answer.data()["enableIntegration"], json!({ "status": "ENABLED", "statusReason": null }));
+    let runs = jobs_of(&paused).len();
+    let resumed = wait_for(&server, &token, &integration, |s| {
+        jobs_of(s).iter().skip(runs).any(|j| j["trigger"] == "SCHEDULE" && j["status"] == "SUCCESS")
+    })
+    .await;
+    assert_eq!(resumed["status"], "ENABLED");
+    disable(&server, &token, &integration).await;
+}
