@@ -168,6 +168,12 @@ struct ServeArgs {
     /// Turn GraphQL introspection off.
     #[arg(long, env = "PMSGRAPH_NO_INTROSPECTION")]
     no_introspection: bool,
+    /// The shortest sync interval an integration may set, in seconds (lower it for tests only).
+    #[arg(long, env = "PMSGRAPH_MIN_SYNC_INTERVAL_SECS", default_value_t = 300)]
+    min_sync_interval_secs: u64,
+    /// Do not run the sync scheduler in this process (another process does).
+    #[arg(long, env = "PMSGRAPH_NO_SCHEDULER")]
+    no_scheduler: bool,
     /// Sustained API requests per second allowed per token.
     #[arg(long, env = "PMSGRAPH_RATE_LIMIT_PER_SECOND", default_value_t = 50)]
     rate_limit_per_second: u32,
@@ -290,6 +296,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.cache.ttl = Duration::from_secs(args.cache_ttl_secs);
     config.cache.max_bytes = args.cache_max_bytes;
     config.introspection = !args.no_introspection;
+    config.worker.schedule.min_interval = Duration::from_secs(args.min_sync_interval_secs);
+    config.worker.schedule.enabled = !args.no_scheduler;
     config.rate_limit.enabled = !args.no_rate_limit;
     config.rate_limit.per_second = args.rate_limit_per_second;
     config.rate_limit.burst = args.rate_limit_burst;
