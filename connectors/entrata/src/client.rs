@@ -34,10 +34,6 @@ use crate::wire::{self, AuthType, Call, LeasesQuery, Page};
 /// Leases per getLeases page (the gateway's `per_page`; Entrata allows up to 1000).
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
 
-/// Properties read at once in a sync. The per-integration rate limit of the HTTP layer still paces
-/// every request.
-pub const PROPERTIES_IN_FLIGHT: usize = 2;
-
 /// An integration's Entrata credentials, as stored (sealed) by pmsgraph.
 #[derive(Clone, Deserialize, Serialize)]
 pub struct Credentials {
@@ -211,47 +207,48 @@ impl EntrataConnector {
         Ok(map::parse_leases(&body, &query.property_id, ctx)?)
     }
 
-    /// Reads one property: the property and the units `wanted`, then its leases (narrowed by
+    /// Streams one property: the property and the units `wanted`, then its leases (narrowed by
     /// `query`), page by page, each page's people before its leases. A failure ends this property
-    /// with [`SyncItem::Failed`]; the pages read before it stand.
-    async fn read_property(
+    /// with [`SyncItem::Failed`]; the pages streamed before it stand.
+    fn read_property(
         &self,
         property: NormalizedProperty,
         query: LeasesQuery,
         wanted: Units,
         ctx: MapContext,
-    ) -> Vec<SyncItem> {
-        let property_id = property.remote_id.clone();
-        let failed = |error: ConnectorError| SyncItem::Failed { property: Some(property_id.clone()), error };
-        let mut items = Vec::new();
-        let beds = match self.property_with_units(property, &wanted).await {
-            Ok((records, beds)) => {
-                if !records.is_empty() {
-                    items.push(SyncItem::Page(records));
+    ) -> BoxStream<'_, SyncItem> {
+        Box::pin(async_stream::stream! {
+            let property_id = property.remote_id.clone();
+            let failed = |error: ConnectorError| SyncItem::Failed { property: Some(property_id.clone()), error };
+            let beds = match self.property_with_units(property, &wanted).await {
+                Ok((records, beds)) => {
+                    if !records.is_empty() {
+                        yield SyncItem::Page(records);
+                    }
+                    beds
                 }
-                beds
-            }
-            Err(error) => {
-                items.push(failed(error));
-                return items;
-            }
-        };
-        let mut page = Page { number: 1, size: self.page_size };
-        loop {
-            let answer = match self.leases_page(&query.clone().page(page), &ctx).await {
-                Ok(answer) => answer,
                 Err(error) => {
-                    items.push(failed(error));
-                    return items;
+                    yield failed(error);
+                    return;
                 }
             };
-            let next = answer.next_page;
-            items.push(SyncItem::Page(page_records(answer, &beds)));
-            match next {
-                Some(next) if next.number > page.number => page = next,
-                _ => return items,
+            let mut page = Page { number: 1, size: self.page_size };
+            loop {
+                let answer = match self.leases_page(&query.clone().page(page), &ctx).await {
+                    Ok(answer) => answer,
+                    Err(error) => {
+                        yield failed(error);
+                        return;
+                    }
+                };
+                let next = answer.next_page;
+                yield SyncItem::Page(page_records(answer, &beds));
+                match next {
+                    Some(next) if next.number > page.number => page = next,
+                    _ => return,
+                }
             }
-        }
+        })
     }
 }
 
@@ -351,8 +348,8 @@ impl Connector for EntrataConnector {
                     return;
                 }
             };
-            // A few properties are read at once (the PMS answers one while we parse another);
-            // they are streamed in order, each whole.
+            // One property after the other, page by page: memory stays at a few pages whatever
+            // the portfolio (the engine reads a few pages ahead while it writes).
             let reads = properties.into_iter().map(|property| {
                 let query = LeasesQuery::property(property.remote_id.as_str());
                 let (query, units) = match &narrow {
@@ -362,11 +359,9 @@ impl Connector for EntrataConnector {
                 };
                 self.read_property(property, query, units, ctx)
             });
-            let mut reads = futures::stream::iter(reads).buffered(PROPERTIES_IN_FLIGHT);
-            while let Some(items) = reads.next().await {
-                for item in items {
-                    yield first_sightings(item, &mut seen);
-                }
+            let mut reads = futures::stream::iter(reads).flatten();
+            while let Some(item) = reads.next().await {
+                yield first_sightings(item, &mut seen);
             }
         })
     }
