@@ -371,6 +371,32 @@ async fn denied_leases_keep_the_integration_disabled_until_access_is_fixed() {
         .await;
     assert_eq!(answer.code(), "DATA_ACCESS_INCOMPLETE");
     assert!(answer.message().contains("leases"), "{}", answer.message());
+
+    // The property manager fixes the API user's permissions: new credentials, a new check (it
+    // starts by itself), enable, and the first sync brings the data.
+    let answer = server
+        .gql(
+            &token,
+            r#"mutation($id: ID!, $url: String!) {
+              updateIntegration(integrationId: $id, credentials: { entrata: { baseUrl: $url, username: "sandbox", password: "sandbox" } }) { id }
+            }"#,
+            json!({ "id": integration, "url": format!("{}/sandbox/entrata", server.url) }),
+        )
+        .await;
+    answer.data();
+    let access = check_access(&server, &token, &integration).await;
+    assert!(access.as_array().expect("entries").iter().all(|a| a["status"] == "GRANTED"), "{access}");
+    server
+        .gql(
+            &token,
+            "mutation($id: ID!) { enableIntegration(integrationId: $id) { status } }",
+            json!({ "id": integration }),
+        )
+        .await
+        .data();
+    let job = latest_job(&server, &token, &integration).await;
+    assert_eq!(job["status"], "SUCCESS", "{job}");
+    assert_serves(&snapshot(&server, &token).await, &world(0));
 }
 
 #[tokio::test]
