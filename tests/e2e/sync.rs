@@ -349,6 +349,76 @@ async fn one_unit_and_one_resident_sync_only_their_scope() {
     assert_eq!(job["counts"]["deleted"], 0);
 }
 
+/// The expected API view of every record of a world, by kind and remote id.
+fn expected_all(world: &World) -> BTreeMap<(RecordKind, String), Value> {
+    world.normalized().iter().map(|r| ((r.kind(), r.remote_id().to_owned()), expected(r))).collect()
+}
+
+/// Remote ids of `kind` that exist in both views and differ.
+fn changed(
+    kind: RecordKind,
+    old: &BTreeMap<(RecordKind, String), Value>,
+    new: &BTreeMap<(RecordKind, String), Value>,
+) -> Vec<String> {
+    new.iter()
+        .filter(|((k, id), now)| *k == kind && old.get(&(kind, id.clone())).is_some_and(|was| was != *now))
+        .map(|((_, id), _)| id.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn after_a_change_a_unit_or_resident_sync_updates_just_that_scope() {
+    let server = TestServer::start().await;
+    let token = server.token("scoped-change", Environment::Sandbox).await;
+    let (integration, _) = enabled(&server, &token, "sandbox").await;
+    advance(server.db(), DEFAULT_WORLD, 3).await.expect("the timeline advances");
+    let (old, new) = (expected_all(&world(0)), expected_all(&world(3)));
+
+    // Two changed leases in two different units: syncing the first unit updates its lease only.
+    let unit_of =
+        |lease: &str| new[&(RecordKind::Lease, lease.to_owned())]["unit"]["remoteId"].as_str().map(str::to_owned);
+    let leases = changed(RecordKind::Lease, &old, &new);
+    let lease_a = leases.first().expect("a lease changed").clone();
+    let lease_b = leases.iter().find(|l| unit_of(l) != unit_of(&lease_a)).expect("a lease changed elsewhere").clone();
+    let units = all(&server, &token, "units", "id remoteId", "").await;
+    let unit_a = unit_of(&lease_a).expect("a unit");
+    let job = sync_now(&server, &token, &integration, json!({ "unitId": units[&unit_a]["id"] })).await;
+    assert_eq!((job["scope"].as_str(), job["status"].as_str()), (Some("UNIT"), Some("SUCCESS")), "{job}");
+    let served_leases = all(&server, &token, "leases", LEASE_FIELDS, "").await;
+    assert_eq!(served(served_leases[&lease_a].clone()), new[&(RecordKind::Lease, lease_a.clone())]);
+    assert_eq!(served(served_leases[&lease_b].clone()), old[&(RecordKind::Lease, lease_b.clone())]);
+
+    // Two changed people who share no lease with each other or with that unit: syncing the first
+    // updates them only.
+    let leases_of = |person: &str| -> Vec<String> {
+        new.iter()
+            .filter(|((kind, _), lease)| {
+                *kind == RecordKind::Lease
+                    && lease["residents"]
+                        .as_array()
+                        .is_some_and(|people| people.iter().any(|p| p["resident"]["remoteId"].as_str() == Some(person)))
+            })
+            .map(|((_, id), _)| id.clone())
+            .collect()
+    };
+    let on_unit_a = |person: &str| leases_of(person).iter().any(|l| unit_of(l).as_deref() == Some(unit_a.as_str()));
+    let people: Vec<String> = changed(RecordKind::Resident, &old, &new).into_iter().filter(|p| !on_unit_a(p)).collect();
+    let person_a = people.first().expect("a person changed").clone();
+    let leases_a = leases_of(&person_a);
+    let person_b = people
+        .iter()
+        .find(|p| leases_of(p).iter().all(|l| !leases_a.contains(l)))
+        .expect("another person changed")
+        .clone();
+    let residents = all(&server, &token, "residents", "id remoteId", "").await;
+    let job = sync_now(&server, &token, &integration, json!({ "residentId": residents[&person_a]["id"] })).await;
+    assert_eq!((job["scope"].as_str(), job["status"].as_str()), (Some("RESIDENT"), Some("SUCCESS")), "{job}");
+    let served_people = all(&server, &token, "residents", RESIDENT_FIELDS, "").await;
+    assert_eq!(served(served_people[&person_a].clone()), new[&(RecordKind::Resident, person_a.clone())]);
+    assert_eq!(served(served_people[&person_b].clone()), old[&(RecordKind::Resident, person_b.clone())]);
+    assert_eq!(job["counts"]["deleted"], 0);
+}
+
 #[tokio::test]
 async fn denied_leases_keep_the_integration_disabled_until_access_is_fixed() {
     let server = TestServer::start().await;
