@@ -5,6 +5,7 @@
 
 mod cache;
 mod limits;
+mod logs;
 mod onboarding;
 mod onboarding_schedule;
 mod ops;
