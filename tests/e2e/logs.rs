@@ -5,7 +5,6 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
 use base64::Engine;
 use serde_json::{Value, json};
@@ -13,6 +12,7 @@ use serde_json::{Value, json};
 use pmsgraph::auth::Environment;
 
 use crate::support::TestServer;
+use crate::sync::{ENABLE, check_access, enable, latest_job};
 
 /// Everything logged by this process since the capture was installed.
 #[derive(Clone, Default)]
@@ -56,32 +56,6 @@ async fn gql(server: &TestServer, token: &str, query: &str, variables: Value) ->
     server.gql(token, query, variables).await.data().clone()
 }
 
-/// Waits until the integration's check has answered for every resource.
-async fn checked(server: &TestServer, token: &str, integration: &Value) -> Value {
-    let query = "query($id: ID!) { node(id: $id) { ... on Integration { dataAccess { resource status message } } } }";
-    for _ in 0..600 {
-        let access = gql(server, token, query, json!({ "id": integration })).await["node"]["dataAccess"].clone();
-        if access.as_array().is_some_and(|a| a.len() == 4 && a.iter().all(|r| r["status"] != "PENDING")) {
-            return access;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the data-access check never finished");
-}
-
-/// Waits until the integration's latest job has ended.
-async fn job_ended(server: &TestServer, token: &str, integration: &Value) -> Value {
-    let query = "query($id: ID!) { node(id: $id) { ... on Integration { syncJobs(last: 1) { nodes { status errors { code message } } } } } }";
-    for _ in 0..1200 {
-        let job = gql(server, token, query, json!({ "id": integration })).await["node"]["syncJobs"]["nodes"][0].clone();
-        if job["status"].as_str().is_some_and(|s| s != "QUEUED" && s != "RUNNING") {
-            return job;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the sync never finished");
-}
-
 #[tokio::test]
 async fn no_log_line_carries_a_credential() {
     let logs = capture();
@@ -95,7 +69,6 @@ async fn no_log_line_carries_a_credential() {
     let update = r#"mutation($id: ID!, $url: String!, $password: String!) {
       updateIntegration(integrationId: $id, credentials: { entrata: { baseUrl: $url, username: "sandbox", password: $password } }) { id }
     }"#;
-    let enable = "mutation($id: ID!) { enableIntegration(integrationId: $id) { status } }";
 
     let customer = gql(&server, &token, "mutation { createCustomer(name: \"Log Audit\") { id } }", json!({})).await
         ["createCustomer"]["id"]
@@ -104,30 +77,24 @@ async fn no_log_line_carries_a_credential() {
     let integration = gql(&server, &token, connect, json!({ "customer": customer, "url": url, "password": secret }))
         .await["connectIntegration"]["id"]
         .clone();
-    gql(
-        &server,
-        &token,
-        "mutation($id: ID!) { checkDataAccess(integrationId: $id) { id } }",
-        json!({ "id": integration }),
-    )
-    .await;
-    let access = checked(&server, &token, &integration).await;
+    let id = integration.as_str().expect("an id");
+    let access = check_access(&server, &token, id).await;
     assert!(access.as_array().is_some_and(|a| a.iter().all(|r| r["status"] != "GRANTED")), "{access}");
-    assert_eq!(server.gql(&token, enable, json!({ "id": integration })).await.code(), "DATA_ACCESS_INCOMPLETE");
+    let refused = server.gql(&token, ENABLE, json!({ "id": integration })).await;
+    assert_eq!(refused.code(), "DATA_ACCESS_INCOMPLETE");
 
     // Fixed, checked, enabled, synced.
     gql(&server, &token, update, json!({ "id": integration, "url": url, "password": "sandbox" })).await;
-    checked(&server, &token, &integration).await;
-    gql(&server, &token, enable, json!({ "id": integration })).await;
-    assert_eq!(job_ended(&server, &token, &integration).await["status"], "SUCCESS");
+    check_access(&server, &token, id).await;
+    assert_eq!(enable(&server, &token, id).await["status"], "SUCCESS");
 
     // The PMS starts refusing the stored credentials (rotated behind our back): the sync fails, logged.
-    let id = pmsgraph::graphql::ids::decode(integration.as_str().expect("an id")).expect("a global id").1;
-    let refused = json!({ "base_url": url, "username": "sandbox", "password": secret });
-    pmsgraph::store::customers::set_credentials(server.db(), &server.state.vault, id, &refused).await.expect("stored");
+    let uuid = pmsgraph::graphql::ids::decode(id).expect("a global id").1;
+    let wrong = json!({ "base_url": url, "username": "sandbox", "password": secret });
+    pmsgraph::store::customers::set_credentials(server.db(), &server.state.vault, uuid, &wrong).await.expect("stored");
     gql(&server, &token, "mutation($id: ID!) { syncNow(integrationId: $id) { id } }", json!({ "id": integration }))
         .await;
-    let job = job_ended(&server, &token, &integration).await;
+    let job = latest_job(&server, &token, id).await;
     assert_eq!(job["status"], "FAILED", "{job}");
     assert_eq!(job["errors"][0]["code"], "PMS_UNAUTHORIZED", "{job}");
     assert!(!job.to_string().contains(secret), "{job}");

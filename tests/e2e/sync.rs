@@ -47,7 +47,7 @@ async fn connect(server: &TestServer, token: &str, username: &str) -> String {
 }
 
 /// Runs the data-access check and waits for every resource's answer.
-async fn check_access(server: &TestServer, token: &str, integration: &str) -> Value {
+pub(crate) async fn check_access(server: &TestServer, token: &str, integration: &str) -> Value {
     let answer = server
         .gql(token, "mutation($id: ID!) { checkDataAccess(integrationId: $id) { id } }", json!({ "id": integration }))
         .await;
@@ -64,7 +64,7 @@ async fn check_access(server: &TestServer, token: &str, integration: &str) -> Va
 }
 
 /// Waits until the integration's latest job has ended; returns it.
-async fn latest_job(server: &TestServer, token: &str, integration: &str) -> Value {
+pub(crate) async fn latest_job(server: &TestServer, token: &str, integration: &str) -> Value {
     for _ in 0..1200 {
         let state = server.gql(token, INTEGRATION, json!({ "id": integration })).await.data()["node"].clone();
         let job = state["syncJobs"]["nodes"][0].clone();
@@ -76,19 +76,19 @@ async fn latest_job(server: &TestServer, token: &str, integration: &str) -> Valu
     panic!("the sync never finished");
 }
 
+pub(crate) const ENABLE: &str = "mutation($id: ID!) { enableIntegration(integrationId: $id) { status } }";
+
+/// Enables a checked integration and waits for its first sync to end; returns that job.
+pub(crate) async fn enable(server: &TestServer, token: &str, integration: &str) -> Value {
+    server.gql(token, ENABLE, json!({ "id": integration })).await.data();
+    latest_job(server, token, integration).await
+}
+
 /// A connected, checked and enabled sandbox integration whose first sync has ended.
 async fn enabled(server: &TestServer, token: &str, username: &str) -> (String, Value) {
     let integration = connect(server, token, username).await;
     check_access(server, token, &integration).await;
-    server
-        .gql(
-            token,
-            "mutation($id: ID!) { enableIntegration(integrationId: $id) { status } }",
-            json!({ "id": integration }),
-        )
-        .await
-        .data();
-    let job = latest_job(server, token, &integration).await;
+    let job = enable(server, token, &integration).await;
     (integration, job)
 }
 
@@ -432,13 +432,7 @@ async fn denied_leases_keep_the_integration_disabled_until_access_is_fixed() {
             assert!(entry["message"].as_str().is_some_and(|m| m.contains("getLeases")), "{entry}");
         }
     }
-    let answer = server
-        .gql(
-            &token,
-            "mutation($id: ID!) { enableIntegration(integrationId: $id) { status } }",
-            json!({ "id": integration }),
-        )
-        .await;
+    let answer = server.gql(&token, ENABLE, json!({ "id": integration })).await;
     assert_eq!(answer.code(), "DATA_ACCESS_INCOMPLETE");
     assert!(answer.message().contains("leases"), "{}", answer.message());
 
@@ -456,15 +450,7 @@ async fn denied_leases_keep_the_integration_disabled_until_access_is_fixed() {
     answer.data();
     let access = check_access(&server, &token, &integration).await;
     assert!(access.as_array().expect("entries").iter().all(|a| a["status"] == "GRANTED"), "{access}");
-    server
-        .gql(
-            &token,
-            "mutation($id: ID!) { enableIntegration(integrationId: $id) { status } }",
-            json!({ "id": integration }),
-        )
-        .await
-        .data();
-    let job = latest_job(&server, &token, &integration).await;
+    let job = enable(&server, &token, &integration).await;
     assert_eq!(job["status"], "SUCCESS", "{job}");
     assert_serves(&snapshot(&server, &token).await, &world(0));
 }
@@ -483,15 +469,7 @@ async fn rate_limits_and_outages_are_waited_out() {
         check_access(&server, &token, &integration).await;
         // The faults strike the first call of each method: let the sync, not the check, meet them.
         sandbox.faults().reset();
-        server
-            .gql(
-                &token,
-                "mutation($id: ID!) { enableIntegration(integrationId: $id) { status } }",
-                json!({ "id": integration }),
-            )
-            .await
-            .data();
-        let job = latest_job(&server, &token, &integration).await;
+        let job = enable(&server, &token, &integration).await;
         assert_eq!(job["status"], "SUCCESS", "{profile}: {job}");
         assert_serves(&snapshot(&server, &token).await, &world(0));
     }

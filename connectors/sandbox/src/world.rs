@@ -1364,30 +1364,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "prints how long the large world takes; run with --release -- --ignored --nocapture"]
-    fn large_generation_time() {
-        for size in [Size::SMALL, Size::LARGE] {
-            let started = std::time::Instant::now();
-            let world = World::generate(42, size, 0);
-            let base = started.elapsed();
-            let started = std::time::Instant::now();
-            let next = world.next();
-            let one_step = started.elapsed();
-            let started = std::time::Instant::now();
-            let records = next.normalized().len();
-            let normalized = started.elapsed();
-            let started = std::time::Instant::now();
-            let stepped = World::generate(42, size, 50);
-            let ten_steps = started.elapsed();
-            println!(
-                "{size}: step 0 in {base:?}, one more step in {one_step:?}, step 50 from scratch in {ten_steps:?}, \
-                 normalized ({records} records) in {normalized:?}; {:?}",
-                stepped.counts()
-            );
-        }
-    }
-
-    #[test]
     fn today_is_the_mountain_time_date() {
         // 2025-03-03T17:00Z is 10:00 in Denver; a late-evening instant is still the day before.
         assert_eq!(mountain_date(step_instant(0)), NaiveDate::from_ymd_opt(2025, 3, 3).expect("date"));
