@@ -31,6 +31,9 @@ use crate::store::jobs::{self, JobError, Outcome, Trigger};
 use crate::store::{StoreError, ingest::Counts, integrations};
 use crate::vault::Vault;
 
+/// The code of a scheduled run refused because a resource is newly DENIED; it pauses the integration.
+const ACCESS_DENIED: &str = "DATA_ACCESS_DENIED";
+
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
     /// How long a claim lasts without a heartbeat.
@@ -127,7 +130,19 @@ impl Worker {
 
     async fn execute(&self, job: &sync_job::Model) -> Outcome {
         if let Err(error) = self.precheck(job).await {
-            return self.fail(job, error).await;
+            // The failed run is recorded before the integration is paused, so whoever sees it
+            // PAUSED also sees the run that paused it.
+            let pause = (error.code == ACCESS_DENIED).then(|| error.message.clone());
+            let outcome = self.fail(job, error).await;
+            if let Some(reason) = pause {
+                tracing::warn!(integration = %job.integration_id, %reason, "integration paused");
+                if let Err(err) =
+                    integrations::set_status(&self.db, job.integration_id, integrations::PAUSED, Some(reason)).await
+                {
+                    tracing::error!(integration = %job.integration_id, error = %err, "cannot pause the integration");
+                }
+            }
+            return outcome;
         }
         let connector = match self.connector_for(job.integration_id).await {
             Ok(connector) => connector,
@@ -146,7 +161,8 @@ impl Worker {
     }
 
     /// What must hold before a job syncs: the integration is still ENABLED and, for a scheduled
-    /// run, its data access still GRANTED (a newly denied resource pauses it).
+    /// run, its data access still GRANTED (a newly denied resource fails the run with
+    /// [`ACCESS_DENIED`], and [`Self::execute`] then pauses the integration).
     async fn precheck(&self, job: &sync_job::Model) -> Result<(), JobError> {
         let fail = |code: &str, message: String| JobError { code: code.to_owned(), message, at: None };
         let store = |err: StoreError| fail(err.code(), err.to_string());
@@ -167,12 +183,7 @@ impl Worker {
         };
         let denied: Vec<String> = access.iter().filter(|r| r.status == integrations::DENIED).map(line).collect();
         if !denied.is_empty() {
-            let reason = format!("data access newly denied: {}", denied.join("; "));
-            tracing::warn!(integration = %job.integration_id, %reason, "integration paused");
-            integrations::set_status(&self.db, job.integration_id, integrations::PAUSED, Some(reason.clone()))
-                .await
-                .map_err(store)?;
-            return Err(fail("DATA_ACCESS_DENIED", reason));
+            return Err(fail(ACCESS_DENIED, format!("data access newly denied: {}", denied.join("; "))));
         }
         let failing: Vec<String> = access.iter().filter(|r| r.status != integrations::GRANTED).map(line).collect();
         if !failing.is_empty() || access.is_empty() {
