@@ -293,7 +293,7 @@ fn property(prefix: &str, p: usize) -> NormalizedProperty {
         },
         time_zone: Some("America/Denver".into()),
         unit_count: None,
-        remote_data: json!({ "PropertyID": format!("{prefix}-p{p}") }),
+        remote_data: json!({ "PropertyID": format!("{prefix}-p{p}") }).into(),
     }
 }
 
@@ -309,7 +309,7 @@ fn unit(prefix: &str, p: usize, u: usize) -> NormalizedUnit {
             .map(|s| NormalizedUnitSpace {
                 remote_id: format!("{remote_id}-{s}"),
                 name: format!("Bedroom {s}"),
-                remote_data: json!({ "space": s }),
+                remote_data: json!({ "space": s }).into(),
             })
             .collect()
     } else {
@@ -326,7 +326,7 @@ fn unit(prefix: &str, p: usize, u: usize) -> NormalizedUnit {
         market_rent_cents: Some(150_000 + u as i64 * 100),
         occupancy: if u.is_multiple_of(2) { Occupancy::Occupied } else { Occupancy::Vacant },
         spaces,
-        remote_data: json!({ "UnitID": remote_id }),
+        remote_data: json!({ "UnitID": remote_id }).into(),
         remote_id,
     }
 }
@@ -346,7 +346,7 @@ fn person(prefix: &str, p: usize, u: usize, which: char) -> NormalizedResident {
         last_name: format!("{prefix}son{p}"),
         email: Some(email(prefix, p, u, which)),
         phone: Some(format!("+1303555{:04}", u)),
-        remote_data: json!({ "CustomerID": person_remote_id(prefix, p, u, which) }),
+        remote_data: json!({ "CustomerID": person_remote_id(prefix, p, u, which) }).into(),
     }
 }
 
@@ -357,7 +357,7 @@ fn occupant(remote_id: String, role: ResidentRole, status: LeaseStatus, move_in:
         move_in_date: Some(move_in),
         move_out_date: None,
         status,
-        remote_data: json!({ "CustomerID": remote_id }),
+        remote_data: json!({ "CustomerID": remote_id }).into(),
     }
 }
 
@@ -391,7 +391,7 @@ fn lease(prefix: &str, p: usize, u: usize, units: usize) -> NormalizedLease {
         rent_cents: Some(140_000 + u as i64 * 100),
         is_month_to_month: false,
         residents,
-        remote_data: json!({ "LeaseID": lease_remote_id(prefix, p, u) }),
+        remote_data: json!({ "LeaseID": lease_remote_id(prefix, p, u) }).into(),
     }
 }
 

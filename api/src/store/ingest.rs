@@ -10,15 +10,20 @@
 //! their people) and references are resolved by remote id within the integration. A record whose
 //! parent is unknown is skipped and reported, never stored half-linked; the rest of the batch stands.
 //!
-//! Columns the app owns (a property's time-zone override and access times) are never overwritten.
+//! Columns the app owns (a property's time-zone override and access times) are never written here:
+//! an upsert sets exactly the columns a row lists, so those keep their value.
+//!
+//! Rows go to the database as plain values built straight from the normalized records (no entity
+//! models in between), and a record's raw PMS data as the JSON text it arrived in (cast to `jsonb`
+//! on PostgreSQL): a batch of thousands of rows is copied once on its way in.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, QueryFilter, QuerySelect, Set,
-    TransactionTrait, TryIntoModel,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenStatic, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -26,7 +31,7 @@ use uuid::Uuid;
 
 use pmsgraph_connector_core::{
     ContentHash, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedRecord, NormalizedResident,
-    NormalizedUnit, NormalizedUnitSpace, RecordKind, hash_with_parent,
+    NormalizedUnit, NormalizedUnitSpace, RecordKind, RemoteData, hash_with_parent,
 };
 use pmsgraph_entity::{change_log, lease, lease_resident, property, resident, unit, unit_space};
 
@@ -77,44 +82,76 @@ pub(crate) trait Synced: EntityTrait {
     fn col_id() -> Self::Column;
     fn col_integration() -> Self::Column;
     fn col_remote_id() -> Self::Column;
+    fn col_remote_data() -> Self::Column;
     fn col_hash() -> Self::Column;
-    fn col_deleted() -> Self::Column;
+    fn col_created() -> Self::Column;
     fn col_updated() -> Self::Column;
+    fn col_deleted() -> Self::Column;
     fn id_of(row: &Self::Model) -> Uuid;
     fn remote_id_of(row: &Self::Model) -> String;
-    /// Columns a changed record overwrites: all but identity, creation time and app-owned ones.
-    fn update_columns() -> Vec<Self::Column>;
 }
 
 macro_rules! synced {
-    ($m:ident, $kind:expr $(, keep: [$($keep:ident),*])?) => {
+    ($m:ident, $kind:expr) => {
         impl Synced for $m::Entity {
             const KIND: RecordKind = $kind;
-            fn col_id() -> Self::Column { $m::Column::Id }
-            fn col_integration() -> Self::Column { $m::Column::IntegrationId }
-            fn col_remote_id() -> Self::Column { $m::Column::RemoteId }
-            fn col_hash() -> Self::Column { $m::Column::ContentHash }
-            fn col_deleted() -> Self::Column { $m::Column::RemoteDeletedAt }
-            fn col_updated() -> Self::Column { $m::Column::UpdatedAt }
-            fn id_of(row: &Self::Model) -> Uuid { row.id }
-            fn remote_id_of(row: &Self::Model) -> String { row.remote_id.clone() }
-            fn update_columns() -> Vec<Self::Column> {
-                $m::Column::iter()
-                    .filter(|c| !matches!(c,
-                        $m::Column::Id | $m::Column::IntegrationId | $m::Column::RemoteId | $m::Column::CreatedAt
-                        $($(| $m::Column::$keep)*)?))
-                    .collect()
+            fn col_id() -> Self::Column {
+                $m::Column::Id
+            }
+            fn col_integration() -> Self::Column {
+                $m::Column::IntegrationId
+            }
+            fn col_remote_id() -> Self::Column {
+                $m::Column::RemoteId
+            }
+            fn col_remote_data() -> Self::Column {
+                $m::Column::RemoteData
+            }
+            fn col_hash() -> Self::Column {
+                $m::Column::ContentHash
+            }
+            fn col_created() -> Self::Column {
+                $m::Column::CreatedAt
+            }
+            fn col_updated() -> Self::Column {
+                $m::Column::UpdatedAt
+            }
+            fn col_deleted() -> Self::Column {
+                $m::Column::RemoteDeletedAt
+            }
+            fn id_of(row: &Self::Model) -> Uuid {
+                row.id
+            }
+            fn remote_id_of(row: &Self::Model) -> String {
+                row.remote_id.clone()
             }
         }
     };
 }
 
-synced!(property, RecordKind::Property, keep: [TimeZoneOverride, AccessStartTime, AccessEndTime]);
+synced!(property, RecordKind::Property);
 synced!(unit, RecordKind::Unit);
 synced!(unit_space, RecordKind::UnitSpace);
 synced!(resident, RecordKind::Resident);
 synced!(lease, RecordKind::Lease);
 synced!(lease_resident, RecordKind::LeaseResident);
+
+/// One row to upsert: every column it sets, with its value. Columns it does not list keep their
+/// stored value on update (the app-owned ones) and take their default on insert.
+struct Row<E: EntityTrait> {
+    id: Uuid,
+    remote_id: String,
+    values: Vec<(E::Column, Expr)>,
+}
+
+/// Raw PMS data as a bound parameter: JSON text, which PostgreSQL must be told is `jsonb`.
+fn json_text(backend: DbBackend, raw: &RemoteData) -> Expr {
+    let text = Expr::val(raw.as_str());
+    match backend {
+        DbBackend::Postgres => text.cast_as(Alias::new("jsonb")),
+        _ => text,
+    }
+}
 
 /// The stored state of one row, as far as diffing needs it.
 struct Stored {
@@ -279,53 +316,66 @@ fn changed_fields(old: &Value, new: &Value) -> Value {
     Value::Object(fields)
 }
 
-/// Writes planned rows in chunked upserts, and logs each change (an update with its old and new
-/// field values, read from the rows it replaces).
-async fn write<E, A, C>(db: &C, models: Vec<A>, log: Log<'_>) -> Result<(), DbErr>
+/// Rows by id, as JSON objects of their columns (for the change log's old and new values).
+async fn snapshot<E, C>(db: &C, ids: &[Uuid]) -> Result<HashMap<Uuid, (String, Value)>, DbErr>
 where
     E: Synced,
     E::Model: Serialize,
-    A: ActiveModelTrait<Entity = E> + TryIntoModel<E::Model> + Clone + Send,
     C: ConnectionTrait,
 {
-    if models.is_empty() {
-        return Ok(());
+    let mut rows = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        for row in E::find().filter(E::col_id().is_in(chunk.iter().copied())).all(db).await? {
+            let json = serde_json::to_value(&row).unwrap_or_default();
+            rows.insert(E::id_of(&row), (E::remote_id_of(&row), json));
+        }
     }
-    let mut log = log;
-    let per_chunk = (MAX_PARAMS / E::Column::iter().count()).max(1);
-    let mut models = models.into_iter().peekable();
-    while models.peek().is_some() {
-        let chunk: Vec<A> = models.by_ref().take(per_chunk).collect();
-        let new_rows: Vec<E::Model> = chunk.iter().map(|m| m.clone().try_into_model()).collect::<Result<_, DbErr>>()?;
-        let replaced: Vec<Uuid> = new_rows.iter().map(E::id_of).filter(|id| log.updated.contains(id)).collect();
-        let mut old_rows: HashMap<Uuid, Value> = HashMap::with_capacity(replaced.len());
+    Ok(rows)
+}
+
+/// Writes planned rows in chunked upserts, and logs each change: a creation (when the context asks
+/// for creations), or an update with the old and new values of the fields it changed, read from the
+/// stored row before and after the write.
+async fn write<E, C>(db: &C, rows: Vec<Row<E>>, mut log: Log<'_>) -> Result<(), DbErr>
+where
+    E: Synced,
+    E::Model: Serialize,
+    C: ConnectionTrait,
+{
+    let Some(first) = rows.first() else { return Ok(()) };
+    let columns: Vec<E::Column> = first.values.iter().map(|(column, _)| *column).collect();
+    let identity = [E::col_id(), E::col_integration(), E::col_remote_id(), E::col_created()].map(|c| c.as_str());
+    let overwritten: Vec<E::Column> =
+        columns.iter().copied().filter(|column| !identity.contains(&column.as_str())).collect();
+    let per_chunk = (MAX_PARAMS / columns.len()).max(1);
+    let backend = db.get_database_backend();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Row<E>> = rows.by_ref().take(per_chunk).collect();
+        let replaced: Vec<Uuid> = chunk.iter().map(|row| row.id).filter(|id| log.updated.contains(id)).collect();
+        let before = snapshot::<E, _>(db, &replaced).await?;
+        let mut insert = Query::insert();
+        insert.into_table(E::default().table_ref()).columns(columns.iter().copied());
+        for row in chunk {
+            if log.ctx.log_creations && !log.updated.contains(&row.id) {
+                log.push(E::KIND, row.id, row.remote_id, CREATED, Value::Object(Default::default()));
+            }
+            insert.values(row.values.into_iter().map(|(_, value)| value)).map_err(|e| DbErr::Custom(e.to_string()))?;
+        }
+        insert.on_conflict(
+            OnConflict::columns([E::col_integration(), E::col_remote_id()])
+                .update_columns(overwritten.iter().copied())
+                .to_owned(),
+        );
+        db.execute_raw(backend.build(&insert)).await?;
         if !replaced.is_empty() {
-            for row in E::find().filter(E::col_id().is_in(replaced)).all(db).await? {
-                old_rows.insert(E::id_of(&row), serde_json::to_value(&row).unwrap_or_default());
+            let after = snapshot::<E, _>(db, &replaced).await?;
+            for id in replaced {
+                if let (Some((_, old)), Some((remote_id, new))) = (before.get(&id), after.get(&id)) {
+                    log.push(E::KIND, id, remote_id.clone(), UPDATED, changed_fields(old, new));
+                }
             }
         }
-        for row in &new_rows {
-            let id = E::id_of(row);
-            match old_rows.get(&id) {
-                Some(old) => {
-                    let new = serde_json::to_value(row).unwrap_or_default();
-                    let fields = changed_fields(old, &new);
-                    log.push(E::KIND, id, E::remote_id_of(row), UPDATED, fields);
-                }
-                None if log.ctx.log_creations => {
-                    log.push(E::KIND, id, E::remote_id_of(row), CREATED, Value::Object(Default::default()));
-                }
-                None => {}
-            }
-        }
-        E::insert_many(chunk)
-            .on_conflict(
-                OnConflict::columns([E::col_integration(), E::col_remote_id()])
-                    .update_columns(E::update_columns())
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
     }
     Ok(())
 }
@@ -458,6 +508,7 @@ pub async fn apply_with(
     let txn = db.write.begin().await?;
     let mut writer = Writer {
         txn: &txn,
+        backend: txn.get_database_backend(),
         integration_id,
         at: now(),
         report: IngestReport::default(),
@@ -480,6 +531,7 @@ pub async fn apply_with(
 
 struct Writer<'t, C> {
     txn: &'t C,
+    backend: DbBackend,
     integration_id: Uuid,
     at: DateTime<Utc>,
     report: IngestReport,
@@ -508,6 +560,27 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         plan::<E, _, R>(self.txn, self.integration_id, items, ids, &mut self.report.counts, &mut self.updated).await
     }
 
+    /// A planned row: the common synced columns, then the table's own.
+    fn row<E: Synced, R>(
+        &self,
+        plan: Plan<'_, R>,
+        raw: &RemoteData,
+        own: impl IntoIterator<Item = (E::Column, Expr)>,
+    ) -> Row<E> {
+        let mut values = vec![
+            (E::col_id(), Expr::val(plan.id)),
+            (E::col_integration(), Expr::val(self.integration_id)),
+            (E::col_remote_id(), Expr::val(plan.remote_id.as_str())),
+            (E::col_remote_data(), json_text(self.backend, raw)),
+            (E::col_hash(), Expr::val(plan.hash)),
+            (E::col_created(), Expr::val(self.at)),
+            (E::col_updated(), Expr::val(self.at)),
+            (E::col_deleted(), Expr::val(Option::<DateTime<Utc>>::None)),
+        ];
+        values.extend(own);
+        Row { id: plan.id, remote_id: plan.remote_id, values }
+    }
+
     fn reject(&mut self, kind: RecordKind, remote_id: &str, message: String) {
         self.report.errors.push(RecordError { kind, remote_id: remote_id.to_owned(), message });
     }
@@ -516,35 +589,30 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         let items = records.iter().map(|p| (p.remote_id.clone(), p.content_hash(), *p)).collect();
         let mut ids = Ids::new();
         let plans = self.plan_rows::<property::Entity, _>(items, &mut ids).await?;
-        let models = plans
+        use property::Column as P;
+        let rows = plans
             .into_iter()
             .map(|w| {
                 let p = w.record;
-                property::ActiveModel {
-                    id: Set(w.id),
-                    integration_id: Set(self.integration_id),
-                    remote_id: Set(w.remote_id),
-                    remote_data: Set(p.remote_data.clone()),
-                    content_hash: Set(w.hash),
-                    created_at: Set(self.at),
-                    updated_at: Set(self.at),
-                    remote_deleted_at: Set(None),
-                    name: Set(p.name.clone()),
-                    address_line1: Set(p.address.line1.clone()),
-                    address_line2: Set(p.address.line2.clone()),
-                    city: Set(p.address.city.clone()),
-                    state: Set(p.address.state.clone()),
-                    postal_code: Set(p.address.postal_code.clone()),
-                    country: Set(p.address.country.clone()),
-                    time_zone: Set(p.time_zone.clone()),
-                    time_zone_override: Set(None),
-                    access_start_time: Set(None),
-                    access_end_time: Set(None),
-                    unit_count: Set(p.unit_count),
-                }
+                let a = &p.address;
+                self.row::<property::Entity, _>(
+                    w,
+                    &p.remote_data,
+                    [
+                        (P::Name, Expr::val(p.name.as_str())),
+                        (P::AddressLine1, Expr::val(a.line1.as_deref())),
+                        (P::AddressLine2, Expr::val(a.line2.as_deref())),
+                        (P::City, Expr::val(a.city.as_deref())),
+                        (P::State, Expr::val(a.state.as_deref())),
+                        (P::PostalCode, Expr::val(a.postal_code.as_deref())),
+                        (P::Country, Expr::val(a.country.as_deref())),
+                        (P::TimeZone, Expr::val(p.time_zone.as_deref())),
+                        (P::UnitCount, Expr::val(p.unit_count)),
+                    ],
+                )
             })
             .collect();
-        write(self.txn, models, self.log()).await?;
+        write(self.txn, rows, self.log()).await?;
         Ok(ids)
     }
 
@@ -570,32 +638,29 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         }
         let mut unit_ids = Ids::new();
         let plans = self.plan_rows::<unit::Entity, _>(items, &mut unit_ids).await?;
-        let models = plans
+        use unit::Column as U;
+        let rows = plans
             .into_iter()
             .map(|w| {
                 let u = w.record;
-                unit::ActiveModel {
-                    id: Set(w.id),
-                    integration_id: Set(self.integration_id),
-                    remote_id: Set(w.remote_id),
-                    remote_data: Set(u.remote_data.clone()),
-                    content_hash: Set(w.hash),
-                    created_at: Set(self.at),
-                    updated_at: Set(self.at),
-                    remote_deleted_at: Set(None),
-                    property_id: Set(property_ids[&u.property_remote_id]),
-                    number: Set(u.number.clone()),
-                    building: Set(u.building.clone()),
-                    floorplan: Set(u.floorplan.clone()),
-                    bedrooms: Set(u.bedrooms),
-                    bathrooms: Set(u.bathrooms),
-                    square_feet: Set(u.square_feet),
-                    market_rent_cents: Set(u.market_rent_cents),
-                    occupancy: Set(u.occupancy.as_str().to_owned()),
-                }
+                self.row::<unit::Entity, _>(
+                    w,
+                    &u.remote_data,
+                    [
+                        (U::PropertyId, Expr::val(property_ids[&u.property_remote_id])),
+                        (U::Number, Expr::val(u.number.as_str())),
+                        (U::Building, Expr::val(u.building.as_deref())),
+                        (U::Floorplan, Expr::val(u.floorplan.as_deref())),
+                        (U::Bedrooms, Expr::val(u.bedrooms)),
+                        (U::Bathrooms, Expr::val(u.bathrooms)),
+                        (U::SquareFeet, Expr::val(u.square_feet)),
+                        (U::MarketRentCents, Expr::val(u.market_rent_cents)),
+                        (U::Occupancy, Expr::val(u.occupancy.as_str())),
+                    ],
+                )
             })
             .collect();
-        write(self.txn, models, self.log()).await?;
+        write(self.txn, rows, self.log()).await?;
 
         // Spaces of every unit that is stored now, whether or not the unit itself changed.
         let owned: Vec<(Uuid, &NormalizedUnitSpace, &str)> = records
@@ -609,25 +674,19 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             .collect();
         let mut space_ids = Ids::new();
         let plans = self.plan_rows::<unit_space::Entity, _>(items, &mut space_ids).await?;
-        let models = plans
+        use unit_space::Column as S;
+        let rows = plans
             .into_iter()
             .map(|w| {
                 let (unit_id, space, _) = *w.record;
-                unit_space::ActiveModel {
-                    id: Set(w.id),
-                    integration_id: Set(self.integration_id),
-                    remote_id: Set(w.remote_id),
-                    remote_data: Set(space.remote_data.clone()),
-                    content_hash: Set(w.hash),
-                    created_at: Set(self.at),
-                    updated_at: Set(self.at),
-                    remote_deleted_at: Set(None),
-                    unit_id: Set(unit_id),
-                    name: Set(space.name.clone()),
-                }
+                self.row::<unit_space::Entity, _>(
+                    w,
+                    &space.remote_data,
+                    [(S::UnitId, Expr::val(unit_id)), (S::Name, Expr::val(space.name.as_str()))],
+                )
             })
             .collect();
-        write(self.txn, models, self.log()).await?;
+        write(self.txn, rows, self.log()).await?;
         Ok((unit_ids, space_ids))
     }
 
@@ -635,27 +694,24 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         let items = records.iter().map(|r| (r.remote_id.clone(), r.content_hash(), *r)).collect();
         let mut ids = Ids::new();
         let plans = self.plan_rows::<resident::Entity, _>(items, &mut ids).await?;
-        let models = plans
+        use resident::Column as R;
+        let rows = plans
             .into_iter()
             .map(|w| {
                 let r = w.record;
-                resident::ActiveModel {
-                    id: Set(w.id),
-                    integration_id: Set(self.integration_id),
-                    remote_id: Set(w.remote_id),
-                    remote_data: Set(r.remote_data.clone()),
-                    content_hash: Set(w.hash),
-                    created_at: Set(self.at),
-                    updated_at: Set(self.at),
-                    remote_deleted_at: Set(None),
-                    first_name: Set(r.first_name.clone()),
-                    last_name: Set(r.last_name.clone()),
-                    email: Set(r.email.clone()),
-                    phone: Set(r.phone.clone()),
-                }
+                self.row::<resident::Entity, _>(
+                    w,
+                    &r.remote_data,
+                    [
+                        (R::FirstName, Expr::val(r.first_name.as_str())),
+                        (R::LastName, Expr::val(r.last_name.as_str())),
+                        (R::Email, Expr::val(r.email.as_deref())),
+                        (R::Phone, Expr::val(r.phone.as_deref())),
+                    ],
+                )
             })
             .collect();
-        write(self.txn, models, self.log()).await?;
+        write(self.txn, rows, self.log()).await?;
         Ok(ids)
     }
 
@@ -709,35 +765,32 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         }
         let mut lease_ids = Ids::new();
         let plans = self.plan_rows::<lease::Entity, _>(items, &mut lease_ids).await?;
-        let models = plans
+        use lease::Column as L;
+        let rows = plans
             .into_iter()
             .map(|w| {
                 let l = w.record;
-                lease::ActiveModel {
-                    id: Set(w.id),
-                    integration_id: Set(integration),
-                    remote_id: Set(w.remote_id),
-                    remote_data: Set(l.remote_data.clone()),
-                    content_hash: Set(w.hash),
-                    created_at: Set(self.at),
-                    updated_at: Set(self.at),
-                    remote_deleted_at: Set(None),
-                    property_id: Set(property_ids[&l.property_remote_id]),
-                    unit_id: Set(l.unit_remote_id.as_ref().map(|u| unit_ids[u])),
-                    unit_space_id: Set(l.unit_space_remote_id.as_ref().map(|s| space_ids[s])),
-                    status: Set(l.status.as_str().to_owned()),
-                    remote_status: Set(l.remote_status.clone()),
-                    start_date: Set(l.start_date),
-                    end_date: Set(l.end_date),
-                    move_in_date: Set(l.move_in_date),
-                    move_out_date: Set(l.move_out_date),
-                    notice_date: Set(l.notice_date),
-                    rent_cents: Set(l.rent_cents),
-                    is_month_to_month: Set(l.is_month_to_month),
-                }
+                self.row::<lease::Entity, _>(
+                    w,
+                    &l.remote_data,
+                    [
+                        (L::PropertyId, Expr::val(property_ids[&l.property_remote_id])),
+                        (L::UnitId, Expr::val(l.unit_remote_id.as_ref().map(|u| unit_ids[u]))),
+                        (L::UnitSpaceId, Expr::val(l.unit_space_remote_id.as_ref().map(|s| space_ids[s]))),
+                        (L::Status, Expr::val(l.status.as_str())),
+                        (L::RemoteStatus, Expr::val(l.remote_status.as_deref())),
+                        (L::StartDate, Expr::val(l.start_date)),
+                        (L::EndDate, Expr::val(l.end_date)),
+                        (L::MoveInDate, Expr::val(l.move_in_date)),
+                        (L::MoveOutDate, Expr::val(l.move_out_date)),
+                        (L::NoticeDate, Expr::val(l.notice_date)),
+                        (L::RentCents, Expr::val(l.rent_cents)),
+                        (L::IsMonthToMonth, Expr::val(l.is_month_to_month)),
+                    ],
+                )
             })
             .collect();
-        write(txn, models, self.log()).await?;
+        write(txn, rows, self.log()).await?;
 
         // The people of every lease that is stored now.
         resolve::<resident::Entity, _>(
@@ -773,28 +826,25 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             .collect();
         let mut occupancy_ids = Ids::new();
         let plans = self.plan_rows::<lease_resident::Entity, _>(items, &mut occupancy_ids).await?;
-        let models = plans
+        use lease_resident::Column as O;
+        let rows = plans
             .into_iter()
             .map(|w| {
                 let (lease_id, resident_id, person) = *w.record;
-                lease_resident::ActiveModel {
-                    id: Set(w.id),
-                    integration_id: Set(integration),
-                    remote_id: Set(w.remote_id),
-                    remote_data: Set(person.remote_data.clone()),
-                    content_hash: Set(w.hash),
-                    created_at: Set(self.at),
-                    updated_at: Set(self.at),
-                    remote_deleted_at: Set(None),
-                    lease_id: Set(lease_id),
-                    resident_id: Set(resident_id),
-                    role: Set(person.role.as_str().to_owned()),
-                    move_in_date: Set(person.move_in_date),
-                    move_out_date: Set(person.move_out_date),
-                    status: Set(person.status.as_str().to_owned()),
-                }
+                self.row::<lease_resident::Entity, _>(
+                    w,
+                    &person.remote_data,
+                    [
+                        (O::LeaseId, Expr::val(lease_id)),
+                        (O::ResidentId, Expr::val(resident_id)),
+                        (O::Role, Expr::val(person.role.as_str())),
+                        (O::MoveInDate, Expr::val(person.move_in_date)),
+                        (O::MoveOutDate, Expr::val(person.move_out_date)),
+                        (O::Status, Expr::val(person.status.as_str())),
+                    ],
+                )
             })
             .collect();
-        write(txn, models, self.log()).await
+        write(txn, rows, self.log()).await
     }
 }

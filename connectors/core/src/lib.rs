@@ -9,6 +9,7 @@ pub mod connector;
 pub mod error;
 pub mod guard;
 pub mod http;
+pub mod raw;
 pub mod record;
 pub mod vocab;
 pub mod zone;
@@ -17,6 +18,7 @@ pub use connector::{Capabilities, Connector, Pms, Resource, SyncItem, SyncScope}
 pub use error::ConnectorError;
 pub use guard::AddressPolicy;
 pub use http::{HttpClient, HttpPolicy};
+pub use raw::RemoteData;
 pub use record::{
     Address, ContentHash, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedRecord,
     NormalizedResident, NormalizedUnit, NormalizedUnitSpace, RecordKind, hash_with_parent,

@@ -8,8 +8,8 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
+use crate::raw::RemoteData;
 use crate::vocab::{LeaseStatus, Occupancy, ResidentRole};
 
 /// The kinds of synced rows, in the order the sync engine writes them (parents first).
@@ -86,7 +86,7 @@ pub struct NormalizedProperty {
     /// IANA zone, where the PMS says or the connector could infer it.
     pub time_zone: Option<String>,
     pub unit_count: Option<i32>,
-    pub remote_data: Value,
+    pub remote_data: RemoteData,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,14 +104,14 @@ pub struct NormalizedUnit {
     pub occupancy: Occupancy,
     /// Bedroom-level spaces (student housing); empty for ordinary units.
     pub spaces: Vec<NormalizedUnitSpace>,
-    pub remote_data: Value,
+    pub remote_data: RemoteData,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NormalizedUnitSpace {
     pub remote_id: String,
     pub name: String,
-    pub remote_data: Value,
+    pub remote_data: RemoteData,
 }
 
 /// A person. One person on several leases of one integration is one resident (DESIGN.md, "Person
@@ -123,7 +123,7 @@ pub struct NormalizedResident {
     pub last_name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub remote_data: Value,
+    pub remote_data: RemoteData,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,7 +143,7 @@ pub struct NormalizedLease {
     pub rent_cents: Option<i64>,
     pub is_month_to_month: bool,
     pub residents: Vec<NormalizedLeaseResident>,
-    pub remote_data: Value,
+    pub remote_data: RemoteData,
 }
 
 /// One person's occupancy of one lease.
@@ -154,7 +154,7 @@ pub struct NormalizedLeaseResident {
     pub move_in_date: Option<NaiveDate>,
     pub move_out_date: Option<NaiveDate>,
     pub status: LeaseStatus,
-    pub remote_data: Value,
+    pub remote_data: RemoteData,
 }
 
 impl NormalizedLeaseResident {
@@ -170,15 +170,18 @@ pub trait ContentHash {
     fn content_hash(&self) -> String;
 }
 
-/// Hashes a serializable view of a row. serde_json writes struct and tuple fields in declaration
-/// order, so the digest is stable for equal content.
-fn digest<T: Serialize>(row: &T) -> String {
+/// Hashes a serializable view of a row's own fields, then its raw record's text as it is.
+/// serde_json writes struct and tuple fields in declaration order, so the digest is stable for
+/// equal content.
+fn digest<T: Serialize>(fields: &T, raw: &RemoteData) -> String {
     let mut hasher = blake3::Hasher::new();
     // Serializing plain data into a hasher cannot fail: every type here is a tree of strings,
-    // numbers, dates and JSON values.
-    if serde_json::to_writer(&mut HashWriter(&mut hasher), row).is_err() {
+    // numbers and dates.
+    if serde_json::to_writer(&mut HashWriter(&mut hasher), fields).is_err() {
         hasher.update(b"\0unserializable");
     }
+    hasher.update(b"\0");
+    hasher.update(raw.as_str().as_bytes());
     hasher.finalize().to_hex()[..32].to_owned()
 }
 
@@ -197,69 +200,76 @@ impl std::io::Write for HashWriter<'_> {
 
 impl ContentHash for NormalizedProperty {
     fn content_hash(&self) -> String {
-        digest(self)
+        digest(&(&self.remote_id, &self.name, &self.address, &self.time_zone, &self.unit_count), &self.remote_data)
     }
 }
 
 impl ContentHash for NormalizedUnit {
     /// Spaces are rows of their own and are hashed apart.
     fn content_hash(&self) -> String {
-        digest(&(
-            &self.remote_id,
-            &self.property_remote_id,
-            &self.number,
-            &self.building,
-            &self.floorplan,
-            &self.bedrooms,
-            &self.bathrooms,
-            &self.square_feet,
-            &self.market_rent_cents,
-            &self.occupancy,
+        digest(
+            &(
+                &self.remote_id,
+                &self.property_remote_id,
+                &self.number,
+                &self.building,
+                &self.floorplan,
+                &self.bedrooms,
+                &self.bathrooms,
+                &self.square_feet,
+                &self.market_rent_cents,
+                &self.occupancy,
+            ),
             &self.remote_data,
-        ))
+        )
     }
 }
 
 impl ContentHash for NormalizedUnitSpace {
     fn content_hash(&self) -> String {
-        digest(self)
+        digest(&(&self.remote_id, &self.name), &self.remote_data)
     }
 }
 
 impl ContentHash for NormalizedResident {
     fn content_hash(&self) -> String {
-        digest(self)
+        digest(&(&self.remote_id, &self.first_name, &self.last_name, &self.email, &self.phone), &self.remote_data)
     }
 }
 
 impl ContentHash for NormalizedLease {
     /// The lease's people are rows of their own and are hashed apart.
     fn content_hash(&self) -> String {
-        digest(&(
-            &self.remote_id,
-            &self.property_remote_id,
-            &self.unit_remote_id,
-            &self.unit_space_remote_id,
-            &self.status,
-            &self.remote_status,
-            (&self.start_date, &self.end_date, &self.move_in_date, &self.move_out_date, &self.notice_date),
-            &self.rent_cents,
-            &self.is_month_to_month,
+        digest(
+            &(
+                &self.remote_id,
+                &self.property_remote_id,
+                &self.unit_remote_id,
+                &self.unit_space_remote_id,
+                &self.status,
+                &self.remote_status,
+                (&self.start_date, &self.end_date, &self.move_in_date, &self.move_out_date, &self.notice_date),
+                &self.rent_cents,
+                &self.is_month_to_month,
+            ),
             &self.remote_data,
-        ))
+        )
     }
 }
 
 impl ContentHash for NormalizedLeaseResident {
     fn content_hash(&self) -> String {
-        digest(self)
+        digest(
+            &(&self.resident_remote_id, &self.role, &self.move_in_date, &self.move_out_date, &self.status),
+            &self.remote_data,
+        )
     }
 }
 
 /// The hash of a child row whose parent is not among its own fields (a unit space in its unit), so
 /// that moving it to another parent counts as a change.
 pub fn hash_with_parent(hash: &str, parent_remote_id: &str) -> String {
-    digest(&(hash, parent_remote_id))
+    digest(&(hash, parent_remote_id), &RemoteData::null())
 }
 
 #[cfg(test)]
@@ -280,7 +290,7 @@ mod tests {
             market_rent_cents: Some(145_000),
             occupancy: Occupancy::Occupied,
             spaces: vec![],
-            remote_data: json!({"UnitNumber": "101"}),
+            remote_data: json!({"UnitNumber": "101"}).into(),
         }
     }
 
@@ -292,7 +302,7 @@ mod tests {
         b.market_rent_cents = Some(145_001);
         assert_ne!(a.content_hash(), b.content_hash());
         let mut c = unit();
-        c.remote_data = json!({"UnitNumber": "101", "extra": true});
+        c.remote_data = json!({"UnitNumber": "101", "extra": true}).into();
         assert_ne!(a.content_hash(), c.content_hash());
     }
 
@@ -302,7 +312,7 @@ mod tests {
         with_spaces.spaces.push(NormalizedUnitSpace {
             remote_id: "s1".into(),
             name: "Bedroom A".into(),
-            remote_data: json!({}),
+            remote_data: json!({}).into(),
         });
         assert_eq!(unit().content_hash(), with_spaces.content_hash());
     }

@@ -854,7 +854,7 @@ mod tests {
             address: Address::default(),
             time_zone: None,
             unit_count: None,
-            remote_data: json!({}),
+            remote_data: json!({}).into(),
         }];
         let units = vec![PropertyUnits { property_remote_id: "9".into(), unit_count: Some(120), units: vec![] }];
         with_unit_counts(&mut properties, &units);

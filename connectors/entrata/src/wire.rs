@@ -19,7 +19,7 @@ use chrono::NaiveDate;
 use pmsgraph_connector_core::Resource;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 pub use de::{OneOrMany, PathError, Raw};
 
@@ -323,22 +323,30 @@ pub fn get_customers(
 // Response envelope
 // ---------------------------------------------------------------------------------------------
 
-/// `{"response": {...}}`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Envelope<R> {
-    pub response: ResponseBody<R>,
+/// `{"response": {...}}`, with the result left as its span of the text until the error part has
+/// been read, so that an error body never fails on the shape of a result it does not have.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    response: ResponseBody<'a>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ResponseBody<R> {
+struct ResponseBody<'a> {
     #[serde(default, deserialize_with = "de::opt_id")]
-    pub request_id: Option<String>,
+    request_id: Option<String>,
     #[serde(default, deserialize_with = "de::opt_i64")]
-    pub code: Option<i64>,
-    pub result: Option<R>,
+    code: Option<i64>,
+    #[serde(default, borrow, deserialize_with = "span")]
+    result: Option<&'a RawValue>,
     #[serde(default, deserialize_with = "de::opt_container")]
-    pub error: Option<RpcError>,
+    error: Option<RpcError>,
+}
+
+/// A present value's text, `null` included (an empty result is still a result).
+fn span<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&'de RawValue>::deserialize(deserializer).map(Some)
 }
 
 /// `response.error`.
@@ -348,21 +356,6 @@ pub struct RpcError {
     pub code: Option<i64>,
     #[serde(default, deserialize_with = "de::opt_text")]
     pub message: Option<String>,
-}
-
-/// Only the error part of a response, read before the result so that an error body never fails on
-/// the shape of a result it does not have.
-#[derive(Deserialize)]
-struct ErrorProbe {
-    response: ErrorProbeBody,
-}
-
-#[derive(Deserialize)]
-struct ErrorProbeBody {
-    #[serde(default, deserialize_with = "de::opt_i64")]
-    code: Option<i64>,
-    #[serde(default, deserialize_with = "de::opt_container")]
-    error: Option<RpcError>,
 }
 
 /// A successful answer.
@@ -375,28 +368,33 @@ pub struct Decoded<R> {
 /// Reads a response body of `method`: an error body becomes its typed [`EntrataError`], a result
 /// that does not have the expected shape a [`EntrataError::Malformed`] naming the field path.
 pub fn decode<R: DeserializeOwned>(method: Method, body: &[u8]) -> Result<Decoded<R>, EntrataError> {
-    let mut value: Value = serde_json::from_slice(body)
-        .map_err(|err| EntrataError::Malformed { path: ".".into(), message: format!("not JSON: {err}") })?;
-    let probe: ErrorProbe = de::from_value(&value)?;
-    if let Some(error) = probe.response.error {
+    const RESULT: &str = "response.result";
+    let text = std::str::from_utf8(body)
+        .map_err(|err| EntrataError::Malformed { path: ".".into(), message: format!("not UTF-8 text: {err}") })?;
+    let envelope: Envelope = match serde_json::from_str(text) {
+        Ok(envelope) => envelope,
+        Err(err) if err.is_syntax() || err.is_eof() => {
+            return Err(EntrataError::Malformed { path: ".".into(), message: format!("not JSON: {err}") });
+        }
+        Err(_) => de::from_str(text)?,
+    };
+    let response = envelope.response;
+    if let Some(error) = response.error {
         return Err(EntrataError::from_rpc(method, error.code, error.message.unwrap_or_default()));
     }
-    // An empty result (an empty XML element: "", [] or null) is a result with nothing in it.
-    if let Some(result) = value.pointer_mut("/response/result")
-        && (result.is_null()
-            || result.as_str().is_some_and(|s| s.trim().is_empty())
-            || result.as_array().is_some_and(Vec::is_empty))
-    {
-        *result = Value::Object(serde_json::Map::new());
-    }
-    let envelope: Envelope<R> = de::from_owned(value)?;
-    match envelope.response.result {
-        Some(result) => Ok(Decoded { request_id: envelope.response.request_id, result }),
-        None => match probe.response.code {
+    match response.result {
+        Some(raw) => {
+            // An empty result (an empty XML element: "", [] or null) is a result with nothing in it.
+            let text = if de::is_empty_json(raw.get()) { "{}" } else { raw.get() };
+            let result =
+                de::from_str(text).map_err(|err| PathError::new(de::join_path(RESULT, &err.path), err.message))?;
+            Ok(Decoded { request_id: response.request_id, result })
+        }
+        None => match response.code {
             Some(code) if code != 200 => {
                 Err(EntrataError::Upstream { code: Some(code), message: "an answer without a result".into() })
             }
-            _ => Err(EntrataError::Malformed { path: "response.result".into(), message: "missing".into() }),
+            _ => Err(EntrataError::Malformed { path: RESULT.into(), message: "missing".into() }),
         },
     }
 }

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use pmsgraph_connector_core::{
-    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedRecord, RecordKind, Resource, SyncItem, SyncScope,
+    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedRecord, RecordKind, RemoteData, Resource, SyncItem,
+    SyncScope,
 };
 use pmsgraph_connector_entrata::EntrataConnector;
 use pmsgraph_sandbox::{MemoryStep, SandboxState, Size, World};
-use serde_json::{Value, json};
+use serde_json::json;
 
 struct Sandbox {
     url: String,
@@ -55,21 +56,21 @@ fn keyed(records: impl IntoIterator<Item = NormalizedRecord>) -> BTreeMap<(Recor
 fn blank(record: NormalizedRecord) -> NormalizedRecord {
     match record {
         NormalizedRecord::Property(mut p) => {
-            p.remote_data = Value::Null;
+            p.remote_data = RemoteData::null();
             NormalizedRecord::Property(p)
         }
         NormalizedRecord::Unit(mut u) => {
-            u.remote_data = Value::Null;
-            u.spaces.iter_mut().for_each(|s| s.remote_data = Value::Null);
+            u.remote_data = RemoteData::null();
+            u.spaces.iter_mut().for_each(|s| s.remote_data = RemoteData::null());
             NormalizedRecord::Unit(u)
         }
         NormalizedRecord::Resident(mut r) => {
-            r.remote_data = Value::Null;
+            r.remote_data = RemoteData::null();
             NormalizedRecord::Resident(r)
         }
         NormalizedRecord::Lease(mut l) => {
-            l.remote_data = Value::Null;
-            l.residents.iter_mut().for_each(|r| r.remote_data = Value::Null);
+            l.remote_data = RemoteData::null();
+            l.residents.iter_mut().for_each(|r| r.remote_data = RemoteData::null());
             NormalizedRecord::Lease(l)
         }
     }

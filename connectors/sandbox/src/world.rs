@@ -18,6 +18,7 @@ use std::ops::Range;
 use std::str::FromStr;
 
 use chrono::{DateTime, Duration, Months, NaiveDate, TimeZone, Utc};
+use pmsgraph_connector_core::RemoteData;
 use pmsgraph_connector_core::record::{
     Address, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedRecord, NormalizedResident,
     NormalizedUnit, NormalizedUnitSpace,
@@ -25,7 +26,6 @@ use pmsgraph_connector_core::record::{
 use pmsgraph_connector_core::vocab::{LeaseStatus, Occupancy, ResidentRole};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::Value;
 
 use crate::names::{self, City};
 use crate::timeline::Change;
@@ -541,7 +541,7 @@ impl World {
                 },
                 time_zone: Some(p.city.time_zone.to_owned()),
                 unit_count: i32::try_from(p.units.len()).ok(),
-                remote_data: Value::Null,
+                remote_data: RemoteData::null(),
             }));
         }
         for (i, u) in self.units.iter().enumerate() {
@@ -569,10 +569,10 @@ impl World {
                     .map(|s| NormalizedUnitSpace {
                         remote_id: s.id.to_string(),
                         name: s.name.clone(),
-                        remote_data: Value::Null,
+                        remote_data: RemoteData::null(),
                     })
                     .collect(),
-                remote_data: Value::Null,
+                remote_data: RemoteData::null(),
             }));
         }
         for person in &self.people {
@@ -582,7 +582,7 @@ impl World {
                 last_name: person.last_name.to_owned(),
                 email: person.email.clone(),
                 phone: person.phone.clone(),
-                remote_data: Value::Null,
+                remote_data: RemoteData::null(),
             }));
         }
         for lease in &self.leases {
@@ -610,10 +610,10 @@ impl World {
                         move_in_date: r.move_in,
                         move_out_date: r.move_out,
                         status: r.status,
-                        remote_data: Value::Null,
+                        remote_data: RemoteData::null(),
                     })
                     .collect(),
-                remote_data: Value::Null,
+                remote_data: RemoteData::null(),
             }));
         }
         out

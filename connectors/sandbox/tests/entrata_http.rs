@@ -463,6 +463,7 @@ fn read_lease(
     property_id: &str,
     split_units: &HashSet<String>,
 ) -> pmsgraph_connector_core::NormalizedLease {
+    use pmsgraph_connector_core::RemoteData;
     use pmsgraph_connector_core::vocab::{LeaseStatus, ResidentRole};
     let date = |v: &Value| v.as_str().and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
     let list = |v: &Value| match v {
@@ -509,7 +510,7 @@ fn read_lease(
             move_in_date: date(&c["moveInDate"]),
             move_out_date: date(&c["moveOutDate"]),
             status: status(c["leaseCustomerStatus"].as_str().expect("leaseCustomerStatus")),
-            remote_data: Value::Null,
+            remote_data: RemoteData::null(),
         })
         .collect();
     let word = wire["leaseIntervalStatus"].as_str().expect("leaseIntervalStatus");
@@ -530,7 +531,7 @@ fn read_lease(
         rent_cents: rent,
         is_month_to_month: wire["isMonthToMonth"] == 1,
         residents,
-        remote_data: Value::Null,
+        remote_data: RemoteData::null(),
     }
 }
 

@@ -9,17 +9,22 @@
 //! - numbers arrive as strings such as `"1.000000"`, `"1,234.00"` or `"$900.00"` ([`opt_cents`],
 //!   [`opt_i32`], [`opt_f64`]); money becomes cents by decimal arithmetic, never through a float.
 //!
-//! Every record is kept together with its raw JSON ([`Raw`]) so that the normalized record can store
-//! it as `remote_data`. Errors name the JSON path of the offending field ([`PathError`]), with
-//! `serde_path_to_error` doing the tracking.
+//! Every record is kept together with its raw JSON text ([`Raw`]) so that the normalized record can
+//! store it as `remote_data`. Errors name the JSON path of the offending field ([`PathError`]).
+//!
+//! Everything is read straight from the response text ([`from_str`]), never through a
+//! `serde_json::Value` tree: a container or record first takes its own span of the text (a borrowed
+//! `RawValue`, no copy), then reads its typed form from that span. Paths are tracked
+//! (`serde_path_to_error`) only when a read fails, by reading the failing span again; a good page
+//! pays nothing for them.
 
 use std::fmt;
-use std::marker::PhantomData;
 
 use chrono::NaiveDate;
-use serde::de::{self, DeserializeOwned, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use pmsgraph_connector_core::RemoteData;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// A list as Entrata's XML-to-JSON conversion writes it: an array for several items, the bare item
 /// for one, and nothing (an omitted key, `null` or `""`) for none. Use it with `#[serde(default)]`.
@@ -78,87 +83,48 @@ impl<T: Serialize> Serialize for OneOrMany<T> {
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+/// Reads its own span of the text first, because a single record (`{..}`) must reach [`Raw`] whole:
+/// a map access that has already begun cannot give its text back. Only for serde_json readers of
+/// borrowed text ([`from_str`]), which is how every response is read.
+impl<'de, T: DeserializeOwned> Deserialize<'de> for OneOrMany<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(OneOrManyVisitor(PhantomData))
+        let raw = <&'de RawValue>::deserialize(deserializer)?;
+        let text = raw.get().trim_start();
+        let read = match text.as_bytes().first() {
+            Some(b'[') => from_str::<Vec<T>>(text).map(OneOrMany),
+            Some(b'n') => return Ok(OneOrMany::default()),
+            Some(b'"') if is_blank_string(text) => return Ok(OneOrMany::default()),
+            _ => from_str::<T>(text).map(|item| OneOrMany(vec![item])),
+        };
+        read.map_err(PathError::nest)
     }
 }
 
-struct OneOrManyVisitor<T>(PhantomData<T>);
+/// Whether JSON text is a string of nothing but whitespace (an empty XML element).
+fn is_blank_string(text: &str) -> bool {
+    serde_json::from_str::<&str>(text).map(|s| s.trim().is_empty()).unwrap_or_else(|_| {
+        // An escaped string cannot be borrowed; read it owned.
+        serde_json::from_str::<String>(text).is_ok_and(|s| s.trim().is_empty())
+    })
+}
 
-impl<T> OneOrManyVisitor<T> {
-    fn one<'de, E, D>(deserializer: D) -> Result<OneOrMany<T>, E>
-    where
-        T: Deserialize<'de>,
-        D: Deserializer<'de, Error = E>,
-    {
-        T::deserialize(deserializer).map(|item| OneOrMany(vec![item]))
+/// Whether JSON text stands for "nothing here": `null`, `[]`, or a blank string.
+pub fn is_empty_json(text: &str) -> bool {
+    let text = text.trim();
+    match text.as_bytes().first() {
+        Some(b'n') => text == "null",
+        Some(b'[') => text[1..].trim_start().starts_with(']'),
+        Some(b'"') => is_blank_string(text),
+        _ => false,
     }
 }
 
-impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
-    type Value = OneOrMany<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("one item or an array of items")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(OneOrMany(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        Self::one(de::value::MapAccessDeserializer::new(map))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(OneOrMany::default())
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(OneOrMany::default())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        OneOrMany::deserialize(deserializer)
-    }
-
-    // An empty XML element becomes "": no items. Any other scalar is the single item itself.
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        if v.trim().is_empty() { Ok(OneOrMany::default()) } else { Self::one(v.into_deserializer()) }
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        if v.trim().is_empty() { Ok(OneOrMany::default()) } else { Self::one(v.into_deserializer()) }
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Self::one(v.into_deserializer())
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Self::one(v.into_deserializer())
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Self::one(v.into_deserializer())
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Self::one(v.into_deserializer())
-    }
-}
-
-/// A record together with the JSON it was read from, which becomes the normalized record's
+/// A record together with the JSON text it was read from, which becomes the normalized record's
 /// `remote_data`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Raw<T> {
     pub value: T,
-    pub raw: Value,
+    pub raw: RemoteData,
 }
 
 impl<T> std::ops::Deref for Raw<T> {
@@ -171,11 +137,11 @@ impl<T> std::ops::Deref for Raw<T> {
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Raw<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = Value::deserialize(deserializer)?;
-        // The record is read a second time from the buffered JSON; its own path tracking starts
-        // here, and the outer path is joined to it when the error surfaces (`PathError::nest`).
-        let value = from_value(&raw).map_err(PathError::nest)?;
-        Ok(Raw { value, raw })
+        let raw = <&'de RawValue>::deserialize(deserializer)?;
+        // The record's own path starts here; the outer path is joined to it when the error
+        // surfaces (`PathError::nest`).
+        let value = from_str(raw.get()).map_err(PathError::nest)?;
+        Ok(Raw { value, raw: RemoteData::from_raw(raw.to_owned()) })
     }
 }
 
@@ -186,13 +152,11 @@ where
     D: Deserializer<'de>,
     T: DeserializeOwned,
 {
-    let value = Value::deserialize(deserializer)?;
-    match &value {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        Value::Array(items) if items.is_empty() => Ok(None),
-        _ => from_owned(value).map(Some).map_err(PathError::nest),
+    let raw = <&'de RawValue>::deserialize(deserializer)?;
+    if is_empty_json(raw.get()) {
+        return Ok(None);
     }
+    from_str(raw.get()).map(Some).map_err(PathError::nest)
 }
 
 /// A deserialization failure with the JSON path of the field that caused it, e.g.
@@ -215,7 +179,7 @@ impl PathError {
 
     fn from_tracked(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
         let outer = render_path(err.path());
-        let message = err.inner().to_string();
+        let message = bare_message(err.inner());
         if let Some(rest) = message.strip_prefix(NESTED)
             && let Some((inner_path, inner_message)) = rest.split_once(NESTED)
         {
@@ -245,15 +209,34 @@ impl fmt::Display for PathError {
     }
 }
 
-/// Deserializes `T` from a JSON value, naming the path of a failure.
-pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, PathError> {
-    serde_path_to_error::deserialize(value).map_err(PathError::from_tracked)
+/// Reads `T` from JSON text. A failure is read again with path tracking, so that it names the
+/// path of the offending field; a success never pays for the tracking.
+pub fn from_str<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, PathError> {
+    match serde_json::from_str(text) {
+        Ok(value) => Ok(value),
+        Err(first) => {
+            let mut tracked = serde_json::Deserializer::from_str(text);
+            match serde_path_to_error::deserialize::<_, T>(&mut tracked) {
+                Err(err) => Err(PathError::from_tracked(err)),
+                // Only trailing text can fail the plain read and pass the tracked one.
+                Ok(_) => Err(PathError::new("", bare_message(&first))),
+            }
+        }
+    }
 }
 
-/// [`from_value`] consuming the value: its strings move into `T` instead of being copied, which
-/// matters for the nested containers of a large answer.
-pub fn from_owned<T: DeserializeOwned>(value: Value) -> Result<T, PathError> {
-    serde_path_to_error::deserialize(value).map_err(PathError::from_tracked)
+/// A serde_json error's message without the ` at line L column C` it appends when reading text:
+/// paths say where, and a record's position inside its page means nothing to a reader.
+pub fn bare_message(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    if err.line() == 0 {
+        return message;
+    }
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    match message.strip_suffix(&suffix) {
+        Some(bare) => bare.to_owned(),
+        None => message,
+    }
 }
 
 fn render_path(path: &serde_path_to_error::Path) -> String {
@@ -279,7 +262,7 @@ fn render_path(path: &serde_path_to_error::Path) -> String {
     out
 }
 
-fn join_path(outer: &str, inner: &str) -> String {
+pub fn join_path(outer: &str, inner: &str) -> String {
     match (outer.is_empty(), inner.is_empty()) {
         (_, true) => outer.to_owned(),
         (true, false) => inner.to_owned(),
@@ -566,7 +549,11 @@ impl Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, PathError> {
+        from_str(&value.to_string())
+    }
 
     #[derive(Debug, Deserialize, PartialEq)]
     struct Item {
@@ -713,7 +700,7 @@ mod tests {
         let value = json!({"records": {"children": {"id": 7}, "extra": "kept"}});
         let outer: Outer = from_value(&value).expect("parses");
         let record = outer.records.first().expect("one record");
-        assert_eq!(record.raw, json!({"children": {"id": 7}, "extra": "kept"}));
+        assert_eq!(record.raw.as_str(), r#"{"children":{"id":7},"extra":"kept"}"#);
         assert_eq!(record.children.first().map(|c| c.id.as_str()), Some("7"));
     }
 }
