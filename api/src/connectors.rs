@@ -2,6 +2,8 @@
 //! credentials and settings become a ready [`Connector`]. No registration magic: adding a PMS is
 //! one arm here.
 
+use std::sync::Arc;
+
 use sea_orm::EntityTrait;
 use serde_json::Value;
 use uuid::Uuid;
@@ -21,7 +23,7 @@ pub async fn for_integration(
     client: &reqwest::Client,
     policy: &HttpPolicy,
     integration_id: Uuid,
-) -> Result<Box<dyn Connector>, JobError> {
+) -> Result<Arc<dyn Connector>, JobError> {
     let fail = |code: &str, message: String| JobError { code: code.to_owned(), message, at: None };
     let row = integration::Entity::find_by_id(integration_id)
         .one(&db.read)
@@ -31,7 +33,7 @@ pub async fn for_integration(
     let sealed = row.credentials.ok_or_else(|| fail("NO_CREDENTIALS", "the integration has no credentials".into()))?;
     let plaintext = vault.open(integration_id, &sealed).map_err(|e| fail(e.code(), e.to_string()))?;
     let http = HttpClient::with_client(client.clone(), policy.clone());
-    build(&row.pms, &plaintext, &row.settings, http).map_err(|e| fail(e.code(), e.to_string()))
+    build(&row.pms, &plaintext, &row.settings, http).map(Arc::from).map_err(|e| fail(e.code(), e.to_string()))
 }
 
 /// A connector for an integration: its PMS name, decrypted credentials (JSON) and settings.

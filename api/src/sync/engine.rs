@@ -8,6 +8,7 @@
 //! remote ids a full sync saw is kept in memory for the run, never written per row.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use futures::StreamExt;
 use uuid::Uuid;
@@ -112,14 +113,20 @@ impl Run<'_> {
 }
 
 /// Runs one sync of `scope` for an integration, as job `job_id`, and says how it ended.
-pub async fn run(db: &Db, connector: &dyn Connector, integration_id: Uuid, job_id: Uuid, scope: SyncScope) -> Outcome {
+pub async fn run(
+    db: &Db,
+    connector: Arc<dyn Connector>,
+    integration_id: Uuid,
+    job_id: Uuid,
+    scope: SyncScope,
+) -> Outcome {
     run_observed(db, connector, integration_id, job_id, scope, &|_| {}).await
 }
 
 /// [`run`], reporting progress after each committed batch.
 pub async fn run_observed(
     db: &Db,
-    connector: &dyn Connector,
+    connector: Arc<dyn Connector>,
     integration_id: Uuid,
     job_id: Uuid,
     scope: SyncScope,
@@ -138,18 +145,21 @@ pub async fn run_observed(
     let full = scope.is_full();
     let mut seen = Seen::default();
     let mut batch = Vec::with_capacity(BATCH_RECORDS);
-    // Reading the PMS and writing the database overlap: the connector's pages queue in a short
-    // channel while a batch is being written. When writing fails, the channel closes and the
-    // connector stops at its next page.
+    // Reading the PMS and writing the database run in parallel: the connector (HTTP, parsing,
+    // mapping) is a task of its own, whose pages queue in a short channel while a batch is being
+    // written. When writing fails, the channel closes and the connector stops at its next page.
     let (pages, queued) = tokio::sync::mpsc::channel::<SyncItem>(PIPELINE_PAGES);
-    let produce = async move {
-        let mut stream = connector.sync(scope, None);
-        while let Some(item) = stream.next().await {
-            if pages.send(item).await.is_err() {
-                break;
+    let producer = tokio::spawn({
+        let scope = scope.clone();
+        async move {
+            let mut stream = connector.sync(scope, None);
+            while let Some(item) = stream.next().await {
+                if pages.send(item).await.is_err() {
+                    break;
+                }
             }
         }
-    };
+    });
     let consume = async {
         // Owned here, so that the channel closes as soon as writing stops.
         let mut queued = queued;
@@ -177,10 +187,21 @@ pub async fn run_observed(
         }
         run.flush(&mut batch).await
     };
-    let ((), written) = futures::join!(produce, consume);
+    let written = consume.await;
+    let produced = producer.await;
     if let Err(err) = written {
         run.store_error(&err);
         return run.outcome(0);
+    }
+    if let Err(err) = produced {
+        // The connector panicked: what it delivered is stored, but the run cannot be complete.
+        tracing::error!(integration = %integration_id, error = %err, "the connector stopped abnormally");
+        run.failed = true;
+        run.errors.push(JobError {
+            code: "CONNECTOR_FAILED".into(),
+            message: "the connector stopped abnormally".into(),
+            at: None,
+        });
     }
     let mut deleted = 0;
     if full && !run.failed {
@@ -235,14 +256,14 @@ async fn delete_unseen(db: &Db, integration_id: Uuid, seen: &Seen, ctx: ChangeCo
 }
 
 /// Runs a claimed job and records how it ended.
-pub async fn run_job(db: &Db, connector: &dyn Connector, job: &pmsgraph_entity::sync_job::Model) -> Outcome {
+pub async fn run_job(db: &Db, connector: Arc<dyn Connector>, job: &pmsgraph_entity::sync_job::Model) -> Outcome {
     run_job_observed(db, connector, job, &|_| {}).await
 }
 
 /// [`run_job`], reporting progress after each committed batch.
 pub async fn run_job_observed(
     db: &Db,
-    connector: &dyn Connector,
+    connector: Arc<dyn Connector>,
     job: &pmsgraph_entity::sync_job::Model,
     progress: Progress<'_>,
 ) -> Outcome {
@@ -297,7 +318,7 @@ pub async fn run_now(
     let client =
         pmsgraph_connector_core::http::reqwest_client(&config.http).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let outcome = match crate::connectors::for_integration(db, vault, &client, &config.http, integration_id).await {
-        Ok(connector) => run_job_observed(db, connector.as_ref(), &job, progress).await,
+        Ok(connector) => run_job_observed(db, connector, &job, progress).await,
         Err(error) => {
             let outcome = Outcome { status: jobs::FAILED, counts: Counts::default(), deleted: 0, errors: vec![error] };
             jobs::finish(db, job.id, &outcome).await?;

@@ -148,7 +148,7 @@ impl Worker {
             Ok(connector) => connector,
             Err(error) => return self.fail(job, error).await,
         };
-        super::engine::run_job(&self.db, connector.as_ref(), job).await
+        super::engine::run_job(&self.db, connector, job).await
     }
 
     /// Records a job that failed before it could sync.
@@ -198,7 +198,7 @@ impl Worker {
     async fn connector_for(
         &self,
         integration_id: Uuid,
-    ) -> Result<Box<dyn pmsgraph_connector_core::Connector>, JobError> {
+    ) -> Result<std::sync::Arc<dyn pmsgraph_connector_core::Connector>, JobError> {
         connectors::for_integration(&self.db, &self.vault, &self.http, &self.config.http, integration_id).await
     }
 
