@@ -31,7 +31,13 @@ impl Db {
             Ok(Db { read, write, queries })
         } else {
             let mut options = ConnectOptions::new(url.to_owned());
-            options.max_connections(16).min_connections(1).acquire_timeout(Duration::from_secs(10)).sqlx_logging(false);
+            options
+                .max_connections(16)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .sqlx_logging(false)
+                // As on SQLite: large one-off upserts are not worth keeping prepared.
+                .map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(16));
             let mut pool = Database::connect(options).await?;
             count_queries(&mut pool, &queries);
             Ok(Db { read: pool.clone(), write: pool, queries })

@@ -13,8 +13,9 @@
 //! store it as `remote_data`. Errors name the JSON path of the offending field ([`PathError`]).
 //!
 //! Everything is read straight from the response text ([`from_str`]), never through a
-//! `serde_json::Value` tree: a container or record first takes its own span of the text (a borrowed
-//! `RawValue`, no copy), then reads its typed form from that span. Paths are tracked
+//! `serde_json::Value` tree: a record ([`Raw`]) or a list ([`OneOrMany`], which must hand a single
+//! record over whole) first takes its own span of the text (a borrowed `RawValue`, no copy), then
+//! reads its typed form from that span; other containers are read in place. Paths are tracked
 //! (`serde_path_to_error`) only when a read fails, by reading the failing span again; a good page
 //! pays nothing for them.
 
@@ -146,17 +147,51 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Raw<T> {
 }
 
 /// Reads an optional container (`{"leases": {"lease": [...]}}`) that Entrata may also send as `""`,
-/// `[]` or `null` when it is empty.
+/// `[]` or `null` when it is empty. An object is read in place, from the same text, so a large
+/// container is not scanned twice.
 pub fn opt_container<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: DeserializeOwned,
 {
-    let raw = <&'de RawValue>::deserialize(deserializer)?;
-    if is_empty_json(raw.get()) {
-        return Ok(None);
+    deserializer.deserialize_any(ContainerVisitor(std::marker::PhantomData))
+}
+
+struct ContainerVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for ContainerVisitor<T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object, or an empty value")
     }
-    from_str(raw.get()).map(Some).map_err(PathError::nest)
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        match seq.next_element::<de::IgnoredAny>()? {
+            None => Ok(None),
+            Some(_) => Err(de::Error::invalid_type(de::Unexpected::Seq, &self)),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if v.trim().is_empty() { Ok(None) } else { Err(E::invalid_type(de::Unexpected::Str(v), &self)) }
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
 }
 
 /// A deserialization failure with the JSON path of the field that caused it, e.g.
