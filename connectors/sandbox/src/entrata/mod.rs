@@ -4,6 +4,11 @@
 //! Written from its own code, never from the Entrata connector's, so that a connector bug is not
 //! mirrored here.
 //!
+//! This module reads requests (credentials, faults, params, paging) and picks the records; its
+//! submodule `wire` writes them: typed structs that borrow from the world, serialized straight
+//! into the response body with keys in the fixtures' order. Only a page the `malformed` fault
+//! names goes through a `serde_json::Value`, for `corrupt` to break.
+//!
 //! # Endpoints
 //!
 //! Mounted under `/sandbox/entrata`:
@@ -63,14 +68,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use base64::Engine;
-use chrono::NaiveDate;
 use pmsgraph_connector_core::Resource;
 use pmsgraph_connector_core::vocab::{LeaseStatus, ResidentRole};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::faults::{CredentialError, Profile, SANDBOX_PASSWORD};
 use crate::state::SandboxState;
-use crate::world::{Lease, Property, PropertyKind, TermKind, Unit, World, status_word};
+use crate::world::{Lease, LeaseResident, Property, World};
+
+mod wire;
 
 /// The request body is not a JSON-RPC request.
 pub const CODE_INVALID_REQUEST: i64 = 100;
@@ -133,19 +140,25 @@ impl Failure {
     }
 }
 
-fn envelope(request_id: Option<&Value>, inner: Map<String, Value>) -> Value {
-    let mut response = Map::new();
-    if let Some(id) = request_id {
-        response.insert("requestId".into(), id.clone());
+/// A JSON response: `body` serialized straight into the bytes sent.
+fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
+    let mut bytes = Vec::with_capacity(4096);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => {
+            (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response()
+        }
+        Err(e) => unserializable(&e),
     }
-    response.extend(inner);
-    json!({ "response": response })
+}
+
+/// Only a failing `Serialize` impl gets here, and the wire types have none that can fail.
+fn unserializable(e: &serde_json::Error) -> Response {
+    (StatusCode::INTERNAL_SERVER_ERROR, format!("serializing the response: {e}")).into_response()
 }
 
 fn error_response(request_id: Option<&Value>, failure: Failure) -> Response {
-    let mut inner = Map::new();
-    inner.insert("error".into(), json!({ "code": failure.code, "message": failure.message }));
-    let mut response = (failure.http, axum::Json(envelope(request_id, inner))).into_response();
+    let error = wire::Error { request_id, error: wire::ErrorBody { code: failure.code, message: &failure.message } };
+    let mut response = json_response(failure.http, &wire::Envelope { response: error });
     if failure.http == StatusCode::TOO_MANY_REQUESTS {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
@@ -215,13 +228,8 @@ fn paging(query: Option<&str>) -> Result<(usize, Option<usize>), Failure> {
 async fn serve(state: &SandboxState, module: &str, query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Response {
     let request: Option<Value> = serde_json::from_slice(body).ok();
     let request_id = request.as_ref().and_then(|r| r.get("requestId")).filter(|v| v.is_string() || v.is_number());
-    match answer(state, module, query, headers, request.as_ref()).await {
-        Ok(result) => {
-            let mut inner = Map::new();
-            inner.insert("code".into(), json!(200));
-            inner.insert("result".into(), result);
-            axum::Json(envelope(request_id, inner)).into_response()
-        }
+    match answer(state, module, query, headers, request.as_ref(), request_id).await {
+        Ok(response) => response,
         Err(failure) => error_response(request_id, failure),
     }
 }
@@ -232,7 +240,8 @@ async fn answer(
     query: Option<&str>,
     headers: &HeaderMap,
     request: Option<&Value>,
-) -> Result<Value, Failure> {
+    request_id: Option<&Value>,
+) -> Result<Response, Failure> {
     let (credential, profile) = credential(headers)?;
     if let Some(delay) = profile.slow {
         tokio::time::sleep(delay).await;
@@ -283,19 +292,45 @@ async fn answer(
     };
     let world = state.world().await;
     let (page, per_page) = paging(query)?;
-    let (mut result, served_page) = match name {
-        "getStatus" => (json!({ "status": "Success", "message": "API service is available and running." }), 1),
-        "getProperties" => (get_properties(&world, params)?, 1),
-        "getPropertyUnits" => (get_property_units(&world, params)?, 1),
-        "getLeases" => (get_leases(&world, params, page, per_page)?, page),
-        "getCustomers" => (get_customers(&world, params, page, per_page)?, page),
+    let reply = Reply { method: name, request_id, profile: &profile };
+    Ok(match name {
+        "getStatus" => reply.send(&wire::STATUS, 1),
+        "getProperties" => reply.send(&get_properties(&world, params)?, 1),
+        "getPropertyUnits" => reply.send(&get_property_units(&world, params)?, 1),
+        "getLeases" => reply.send(&get_leases(&world, params, page, per_page)?, page),
+        "getCustomers" => reply.send(&get_customers(&world, params, page, per_page)?, page),
         _ => return Err(Failure::new(CODE_UNKNOWN_METHOD, format!("Method `{name}` is not supported."))),
-    };
-    let served_page = u32::try_from(served_page).unwrap_or(u32::MAX);
-    if profile.malformed_page(name, served_page) {
-        corrupt(name, &mut result);
+    })
+}
+
+/// How a successful call is answered.
+struct Reply<'a> {
+    method: &'a str,
+    request_id: Option<&'a Value>,
+    profile: &'a Profile,
+}
+
+impl Reply<'_> {
+    /// The success envelope around `result`, which is page `served_page` of the method's answer.
+    /// A page the malformed fault names goes through a JSON tree so [`corrupt`] can break it.
+    fn send(&self, result: &impl Serialize, served_page: usize) -> Response {
+        let served_page = u32::try_from(served_page).unwrap_or(u32::MAX);
+        if !self.profile.malformed_page(self.method, served_page) {
+            return self.envelope(result);
+        }
+        match serde_json::to_value(result) {
+            Ok(mut tree) => {
+                corrupt(self.method, &mut tree);
+                self.envelope(&tree)
+            }
+            Err(e) => unserializable(&e),
+        }
     }
-    Ok(result)
+
+    fn envelope(&self, result: &impl Serialize) -> Response {
+        let success = wire::Success { request_id: self.request_id, code: 200, result };
+        json_response(StatusCode::OK, &wire::Envelope { response: success })
+    }
 }
 
 /// Gives the first record of a result a field of the wrong type (a boolean where an id goes).
@@ -372,59 +407,7 @@ fn required_property<'w>(world: &'w World, params: &Map<String, Value>) -> Resul
     world.property_by_id(id).ok_or_else(|| Failure::param(format!("Invalid propertyId {id}.")))
 }
 
-// ----- value helpers -----
-
-/// XML-to-JSON: nothing, one object, or an array.
-fn one_or_many(mut items: Vec<Value>) -> Option<Value> {
-    match items.len() {
-        0 => None,
-        1 => items.pop(),
-        _ => Some(Value::Array(items)),
-    }
-}
-
-/// `{ name: one_or_many(items) }`, or None when there are no items.
-fn wrap(name: &str, items: Vec<Value>) -> Option<Value> {
-    one_or_many(items).map(|v| json!({ name: v }))
-}
-
-fn put(map: &mut Map<String, Value>, key: &str, value: impl Into<Value>) {
-    map.insert(key.to_owned(), value.into());
-}
-
-fn put_opt(map: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value>>) {
-    if let Some(value) = value {
-        map.insert(key.to_owned(), value.into());
-    }
-}
-
-fn iso(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
-}
-
-fn us(date: NaiveDate) -> String {
-    date.format("%m/%d/%Y").to_string()
-}
-
-/// Cents as Entrata writes amounts: "1035.00".
-fn amount(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, (cents % 100).abs())
-}
-
-/// A whole number as an integer, a half as a float (1.5 baths).
-fn number(value: f64) -> Value {
-    if value.fract() == 0.0 {
-        // Bathroom counts are small; the cast cannot truncate.
-        json!(value as i64)
-    } else {
-        json!(value)
-    }
-}
-
-/// XML-to-JSON turns digit-only text into numbers: "02115" comes back as 2115.
-fn numeric_text(text: &str) -> Value {
-    text.parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::from(text))
-}
+// ----- codes -----
 
 pub fn lease_status_type_id(status: LeaseStatus) -> u8 {
     match status {
@@ -464,104 +447,34 @@ pub fn customer_type(role: ResidentRole, lease_id: u64, person_id: u64) -> &'sta
 }
 
 /// Pages `items` and returns the page with its `meta` block.
-fn page_of<T>(items: Vec<T>, page: usize, per_page: Option<usize>) -> (Vec<T>, Value) {
+fn page_of<T>(items: Vec<T>, page: usize, per_page: Option<usize>) -> (Vec<T>, wire::Meta) {
     let total = items.len();
     let per = per_page.unwrap_or(total.max(1));
     let last = total.div_ceil(per).max(1);
     let skip = (page - 1).saturating_mul(per);
     let items: Vec<T> = items.into_iter().skip(skip).take(per).collect();
-    let meta = json!({ "currentPage": page, "lastPage": last, "perPage": per, "total": total });
-    (items, meta)
+    (items, wire::Meta { current_page: page, last_page: last, per_page: per, total })
 }
 
 // ----- getProperties -----
 
-fn get_properties(world: &World, params: &Map<String, Value>) -> Result<Value, Failure> {
+fn get_properties<'w>(world: &'w World, params: &Map<String, Value>) -> Result<wire::PropertiesResult<'w>, Failure> {
     let wanted = param_ids(params, "propertyIds")?;
-    let properties: Vec<Value> = world
+    let properties = world
         .properties
         .iter()
         .filter(|p| wanted.as_ref().is_none_or(|w| w.contains(&p.id)))
-        .map(|p| property_json(world, p))
+        .map(|p| wire::physical_property(world, p))
         .collect();
-    let mut physical = Map::new();
-    put_opt(&mut physical, "Property", one_or_many(properties));
-    Ok(json!({ "PhysicalProperty": physical }))
-}
-
-fn property_json(world: &World, p: &Property) -> Value {
-    let student = p.kind == PropertyKind::Student;
-    let city = &p.city;
-    let postal = |kind: &str| {
-        json!({
-            "AddressType": kind, "Address": p.street, "City": city.name, "StateCode": city.state,
-            "PostalCode": city.postal_code, "Country": "US",
-        })
-    };
-    let post_month = world.today.format("%m/%Y").to_string();
-    let mut m = Map::new();
-    put(&mut m, "PropertyID", p.id);
-    put(&mut m, "MarketingName", p.name.clone());
-    put(&mut m, "Type", if student { "Student" } else { "Apartment" });
-    put(&mut m, "webSite", p.website.clone());
-    put(
-        &mut m,
-        "Address",
-        json!({
-            "@attributes": { "AddressType": "property" },
-            "Address": p.street, "City": city.name, "State": city.state,
-            "PostalCode": city.postal_code, "Country": "US", "Email": p.email,
-        }),
-    );
-    put(&mut m, "Addresses", json!({ "Address": [postal("Primary"), postal("Mailing")] }));
-    put(
-        &mut m,
-        "Phone",
-        json!({ "PhoneNumber": p.phone, "@attributes": { "PhoneType": "primary" }, "PhoneDescription": "Primary" }),
-    );
-    put(
-        &mut m,
-        "PostMonths",
-        json!({ "ArPostMonth": post_month, "ApPostMonth": post_month, "GlPostMonth": post_month }),
-    );
-    let mut hours: Vec<Value> = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
-        .into_iter()
-        .map(|day| json!({ "Day": day, "AvailabilityType": "Open", "OpenTime": "9:00 AM", "CloseTime": "6:00 PM" }))
-        .collect();
-    hours
-        .push(json!({ "Day": "Saturday", "AvailabilityType": "Open", "OpenTime": "10:00 AM", "CloseTime": "5:00 PM" }));
-    hours.push(json!({ "Day": "Sunday", "AvailabilityType": "By Appointment Only" }));
-    put(&mut m, "PropertyHours", json!({ "OfficeHours": { "OfficeHour": hours } }));
-    put(&mut m, "IsDisabled", 0);
-    put(&mut m, "IsFeaturedProperty", 0);
-    let mut term = json!({ "Id": 11_000 + p.id % 1000, "Name": "12 Months", "TermMonths": 12, "IsProspect": true, "IsRenewal": true });
-    if student {
-        put(
-            &mut m,
-            "SpaceOptions",
-            json!({ "SpaceOption": [
-                { "Id": "2", "Name": "Private" }, { "Id": "3", "Name": "Shared" }, { "Id": "22", "Name": "Per Bedroom" },
-            ] }),
-        );
-        // The academic year that starts next August.
-        let year = chrono::Datelike::year(&world.today);
-        let start = NaiveDate::from_ymd_opt(year, 8, 17).unwrap_or(world.today);
-        let end = NaiveDate::from_ymd_opt(year + 1, 7, 31).unwrap_or(world.today);
-        term = json!({
-            "Id": 11_000 + p.id % 1000, "Name": format!("{}/{}", year, year + 1), "TermMonths": 12,
-            "IsProspect": true, "IsRenewal": true,
-            "LeaseStartWindows": { "LeaseStartWindow": [
-                { "Id": 9_000 + p.id % 1000, "WindowStartDate": us(start), "WindowEndDate": us(end) },
-            ] },
-        });
-    }
-    put(&mut m, "LeaseTerms", json!({ "LeaseTerm": [term] }));
-    Value::Object(m)
+    Ok(wire::PropertiesResult { physical_property: wire::PhysicalProperty { property: wire::one_or_many(properties) } })
 }
 
 // ----- getPropertyUnits -----
 
-fn get_property_units(world: &World, params: &Map<String, Value>) -> Result<Value, Failure> {
+fn get_property_units<'w>(
+    world: &'w World,
+    params: &Map<String, Value>,
+) -> Result<wire::PropertyUnitsResult<'w>, Failure> {
     let wanted = param_ids(params, "propertyIds")?;
     let available_only = param_flag(params, "availableUnitsOnly")?;
     let occupied = world.occupied_slots();
@@ -585,98 +498,23 @@ fn get_property_units(world: &World, params: &Map<String, Value>) -> Result<Valu
                 continue;
             }
             let people: usize = slots.iter().map(|s| occupants.get(&(ui, *s)).copied().unwrap_or(0)).sum();
-            units.push(unit_json(p, unit, ui, &occupied, people));
+            units.push(wire::unit_record(p, unit, |space| occupied.contains(&(ui, space)), people));
         }
-        let mut m = Map::new();
-        put(&mut m, "propertyId", p.id);
-        put(&mut m, "propertyName", p.name.clone());
-        put(&mut m, "remotePrimaryKey", "");
-        put(&mut m, "unitCount", p.units.len());
-        put(&mut m, "buildingCount", p.buildings.len());
-        put(&mut m, "propertyAvailabilityURL", p.website.clone());
-        put_opt(&mut m, "units", wrap("unit", units));
-        properties.push(Value::Object(m));
+        properties.push(wire::unit_property(p, units));
     }
-    let mut result = Map::new();
-    put_opt(&mut result, "properties", wrap("property", properties));
-    Ok(Value::Object(result))
-}
-
-fn unit_json(
-    p: &Property,
-    unit: &Unit,
-    ui: usize,
-    occupied: &std::collections::HashSet<(usize, Option<usize>)>,
-    people: usize,
-) -> Value {
-    let fp = &p.floorplans[unit.floorplan];
-    let building = &p.buildings[unit.building];
-    let space = |id: u64, number: &str, rent: i64, is_occupied: bool, configuration: Option<&str>| {
-        let mut s = Map::new();
-        put(&mut s, "unitSpaceId", id);
-        put(&mut s, "unitNumber", number);
-        put(&mut s, "isAffordable", 0);
-        put(&mut s, "hasPricing", 1);
-        put(&mut s, "excludedReason", "");
-        put_opt(&mut s, "spaceConfiguration", configuration);
-        put(&mut s, "availabilityStatus", if is_occupied { "Occupied" } else { "Unoccupied" });
-        put(&mut s, "availableDate", "");
-        put(&mut s, "makeReadyDate", "");
-        put(&mut s, "minDeposit", "0.00");
-        put(&mut s, "maxDeposit", "0.00");
-        put(&mut s, "reserveUntil", "");
-        put(&mut s, "rent", json!({ "minRent": amount(rent), "maxRent": amount(rent) }));
-        Value::Object(s)
-    };
-    let spaces: Vec<Value> = if unit.spaces.is_empty() {
-        vec![space(unit.space_id, &unit.number, unit.market_rent_cents, occupied.contains(&(ui, None)), None)]
-    } else {
-        unit.spaces
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let configuration = if i % 2 == 0 { "Private Bathroom" } else { "Shared Bathroom" };
-                space(s.id, &s.name, s.rent_cents, occupied.contains(&(ui, Some(i))), Some(configuration))
-            })
-            .collect()
-    };
-    let mut m = Map::new();
-    put(&mut m, "id", unit.id);
-    put(&mut m, "unitNumber", unit.number.clone());
-    put(&mut m, "buildingId", building.id);
-    put(&mut m, "buildingName", building.name.clone());
-    put(&mut m, "floorplanId", fp.id);
-    put(&mut m, "floorplanName", fp.name);
-    put(&mut m, "unitTypeId", fp.id - 500_000);
-    put(&mut m, "unitTypeName", format!("{}x{}", fp.bedrooms, fp.half_baths / 2));
-    put(&mut m, "noOfBedrooms", fp.bedrooms);
-    put(&mut m, "noOfBathrooms", number(fp.bathrooms()));
-    put(&mut m, "squareFeet", unit.square_feet);
-    put(&mut m, "isFurnished", u8::from(p.kind == PropertyKind::Student));
-    put(&mut m, "isCorportateRented", 0);
-    put(&mut m, "numberOccupants", people);
-    put(&mut m, "maxPets", 2);
-    put(&mut m, "unitAvailabilityURL", format!("{}unit/{}", p.website, unit.id));
-    put(
-        &mut m,
-        "unitAddress",
-        json!({
-            "address": p.street, "city": p.city.name, "state": p.city.state,
-            "postalCode": numeric_text(p.city.postal_code), "country": "US",
-        }),
-    );
-    put_opt(&mut m, "unitSpaces", wrap("unitSpace", spaces));
-    Value::Object(m)
+    Ok(wire::PropertyUnitsResult {
+        properties: wire::one_or_many(properties).map(|items| wire::UnitPropertyList { items }),
+    })
 }
 
 // ----- getLeases -----
 
-fn get_leases(
-    world: &World,
+fn get_leases<'w>(
+    world: &'w World,
     params: &Map<String, Value>,
     page: usize,
     per_page: Option<usize>,
-) -> Result<Value, Failure> {
+) -> Result<wire::LeasesResult<'w>, Failure> {
     let (pi, property) = required_property(world, params)?;
     let statuses: BTreeSet<LeaseStatus> = match param_ids(params, "leaseStatusTypeIds")? {
         None => LeaseStatus::ALL.iter().copied().collect(),
@@ -698,156 +536,26 @@ fn get_leases(
         .filter(|l| customer_id.is_none_or(|c| l.residents.iter().any(|r| r.person_id == c)))
         .collect();
     let (leases, meta) = page_of(leases, page, per_page);
-    let mut result = Map::new();
-    put(&mut result, "currencyCode", "USD");
-    put_opt(&mut result, "leases", wrap("lease", leases.iter().map(|l| lease_json(world, property, l)).collect()));
-    put(&mut result, "meta", meta);
-    Ok(Value::Object(result))
-}
-
-fn lease_json(world: &World, p: &Property, lease: &Lease) -> Value {
-    let unit = &world.units[lease.unit];
-    let fp = &p.floorplans[unit.floorplan];
-    let student = p.kind == PropertyKind::Student;
-    let status_id = lease_status_type_id(lease.status);
-    let current = lease.current_term();
-    let (space_id, space_number) = match lease.space {
-        Some(s) => (unit.spaces[s].id, unit.spaces[s].name.clone()),
-        None => (unit.space_id, unit.number.clone()),
-    };
-
-    let last = lease.terms.len() - 1;
-    let intervals: Vec<Value> = lease
-        .terms
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            // Earlier terms of a lease are over.
-            let term_status = if i == last { lease.status } else { LeaseStatus::Past };
-            let (type_id, type_name) = match t.kind {
-                TermKind::Initial => ("1", "Application"),
-                TermKind::Renewal => ("3", "Renewal"),
-            };
-            let mut m = Map::new();
-            put(&mut m, "id", t.id.to_string());
-            put(&mut m, "startDate", iso(t.start));
-            put(&mut m, "endDate", iso(t.end));
-            put(&mut m, "leaseIntervalTypeId", type_id);
-            put(&mut m, "leaseIntervalTypeName", type_name);
-            put(&mut m, "leaseIntervalStatusTypeId", lease_status_type_id(term_status).to_string());
-            put(&mut m, "leaseIntervalStatusTypeName", status_word(term_status));
-            put_opt(&mut m, "leaseApprovedOn", t.approved_on.map(iso));
-            put(&mut m, "applicationCompletedOn", iso(t.applied_on));
-            put(&mut m, "applicationId", t.application_id.to_string());
-            Value::Object(m)
-        })
-        .collect();
-
-    let customers: Vec<Value> = lease.residents.iter().filter_map(|r| customer_json(world, p, lease, r)).collect();
-
-    let charges: Vec<Value> = lease
-        .terms
-        .iter()
-        .map(|t| {
-            json!({
-                "id": t.charge_id.to_string(), "leaseIntervalId": t.id.to_string(), "chargeCodeId": "147881",
-                "startDate": iso(t.start), "endDate": iso(t.end), "frequency": "Monthly",
-                "chargeType": "Base Rent", "chargeCode": "Base Rent", "amount": amount(t.rent_cents),
-                "taxAmount": "0.00", "taxRate": "0.00",
-            })
-        })
-        .collect();
-
-    let first = &lease.terms[0];
-    let mut activities = vec![json!({ "date": iso(first.applied_on), "eventType": "Application" })];
-    if let Some(signed) = first.approved_on {
-        activities.push(json!({ "date": iso(signed), "eventType": "LeaseSigned" }));
-    }
-    activities.push(json!({ "date": iso(current.start), "eventType": "Lease From" }));
-    activities.push(json!({ "date": iso(current.end), "eventType": "Lease To" }));
-    if let Some(moved_in) = lease.move_in {
-        activities.push(json!({ "date": iso(moved_in), "eventType": "Actual Move In" }));
-    }
-    if let Some(notice) = lease.notice {
-        activities.push(json!({ "date": iso(notice), "eventType": "Notice Given" }));
-    }
-    if let Some(move_out) = lease.move_out {
-        let event = if lease.status == LeaseStatus::Past { "Actual Move Out" } else { "Scheduled Move Out" };
-        activities.push(json!({ "date": iso(move_out), "eventType": event }));
-    }
-    activities.push(json!({
-        "date": iso(first.applied_on), "eventType": "Application Completed On",
-        "description": "Application and Unit Selection Completed On", "comment": space_id.to_string(),
-    }));
-
-    let mut m = Map::new();
-    put(&mut m, "id", lease.id.to_string());
-    put(&mut m, "leaseStatusTypeId", status_id.to_string());
-    put(&mut m, "leaseIntervalStatus", status_word(lease.status));
-    put(&mut m, "occupancyTypeId", if student { "10" } else { "1" });
-    put(&mut m, "occupancyType", if student { "Student" } else { "Conventional" });
-    put(&mut m, "isMonthToMonth", u8::from(lease.month_to_month));
-    put(&mut m, "leaseIntervalId", current.id.to_string());
-    put(&mut m, "floorPlanId", fp.id.to_string());
-    put(&mut m, "floorPlanName", fp.name);
-    put(&mut m, "unitId", unit.id.to_string());
-    put(&mut m, "unitNumberSpace", space_number);
-    put(&mut m, "unitSpaceId", space_id.to_string());
-    if let Some(s) = lease.space {
-        put(&mut m, "spaceConfiguration", if s % 2 == 0 { "Private Bathroom" } else { "Shared Bathroom" });
-    }
-    put(&mut m, "leaseIntervals", json!({ "leaseInterval": intervals }));
-    put_opt(&mut m, "customers", wrap("customer", customers));
-    put(&mut m, "scheduledCharges", json!({ "scheduledCharge": charges }));
-    put(&mut m, "leaseActivities", json!({ "leasesActivity": activities }));
-    Value::Object(m)
-}
-
-fn customer_json(world: &World, p: &Property, lease: &Lease, r: &crate::world::LeaseResident) -> Option<Value> {
-    let person = world.person(r.person_id)?;
-    let mut m = Map::new();
-    put(&mut m, "id", person.id);
-    put(&mut m, "customerType", customer_type(r.role, lease.id, person.id));
-    put(&mut m, "firstName", person.first_name);
-    put(&mut m, "lastName", person.last_name);
-    put_opt(&mut m, "middleName", person.middle_initial.map(String::from));
-    put(&mut m, "nameFull", format!("{}, {}", person.last_name, person.first_name));
-    put(&mut m, "leaseCustomerStatus", status_word(r.status));
-    put(&mut m, "relationshipName", r.relationship);
-    put_opt(&mut m, "moveInDate", r.move_in.map(iso));
-    put_opt(&mut m, "moveOutDate", r.move_out.map(iso));
-    let mut address = Map::new();
-    put(&mut address, "addressType", "Current");
-    put(&mut address, "streetLine", p.street.clone());
-    put(&mut address, "city", p.city.name);
-    put(&mut address, "state", p.city.state);
-    put(&mut address, "postalCode", p.city.postal_code);
-    put(&mut address, "countryName", "US");
-    put_opt(&mut address, "email", person.email.clone());
-    let mut addresses = Map::new();
-    put(&mut addresses, "address", address);
-    if let Some(phone) = &person.phone {
-        put(&mut addresses, "phone", json!({ "phoneType": "mobile", "phoneNumber": phone }));
-        put(&mut m, "addresses", addresses);
-        put(&mut m, "phone", json!({ "phoneType": "mobile", "phoneNumber": phone, "countryCode": 1 }));
-    } else {
-        put(&mut m, "addresses", addresses);
-    }
-    Some(Value::Object(m))
+    let records = leases.into_iter().map(|l| wire::lease_record(world, property, l)).collect();
+    Ok(wire::LeasesResult {
+        currency_code: "USD",
+        leases: wire::one_or_many(records).map(|items| wire::LeaseList { items }),
+        meta,
+    })
 }
 
 // ----- getCustomers -----
 
-fn get_customers(
-    world: &World,
+fn get_customers<'w>(
+    world: &'w World,
     params: &Map<String, Value>,
     page: usize,
     per_page: Option<usize>,
-) -> Result<Value, Failure> {
+) -> Result<wire::CustomersResult<'w>, Failure> {
     let (pi, property) = required_property(world, params)?;
     let wanted = param_ids(params, "customerIds")?;
     // Each person of the property once, with every lease they hold there.
-    let mut people: BTreeMap<u64, Vec<(&Lease, &crate::world::LeaseResident)>> = BTreeMap::new();
+    let mut people: BTreeMap<u64, Vec<(&Lease, &LeaseResident)>> = BTreeMap::new();
     for lease in world.leases_of(pi) {
         for r in &lease.residents {
             if wanted.as_ref().is_none_or(|w| w.contains(&r.person_id)) {
@@ -856,67 +564,17 @@ fn get_customers(
         }
     }
     let (people, meta) = page_of(people.into_iter().collect(), page, per_page);
-    let customers: Vec<Value> =
-        people.iter().filter_map(|(id, leases)| customer_record(world, property, *id, leases)).collect();
-    let mut customers_map = Map::new();
-    put_opt(&mut customers_map, "Customer", one_or_many(customers));
-    let mut result = Map::new();
-    put(&mut result, "Customers", customers_map);
-    put(&mut result, "meta", meta);
-    Ok(Value::Object(result))
-}
-
-fn customer_record(
-    world: &World,
-    p: &Property,
-    person_id: u64,
-    leases: &[(&Lease, &crate::world::LeaseResident)],
-) -> Option<Value> {
-    let person = world.person(person_id)?;
-    let (latest, _) = leases.last()?;
-    let unit = &world.units[latest.unit];
-    let unit_number = match latest.space {
-        Some(s) => unit.spaces[s].name.clone(),
-        None => unit.number.clone(),
-    };
-    let identification: Vec<Value> = leases
-        .iter()
-        .map(|(lease, r)| {
-            json!({
-                "@attributes": { "IDType": "Lease Id", "IDRank": "primary", "IDScopeType": "sender", "Status": status_word(r.status) },
-                "IDValue": lease.id,
-            })
-        })
-        .collect();
-    let types: Vec<Value> =
-        leases.iter().map(|(lease, r)| Value::from(customer_type(r.role, lease.id, person_id))).collect();
-    let mut m = Map::new();
-    put(&mut m, "LeaseId", json!({ "Identification": identification, "CustomerType": types }));
-    put(&mut m, "@attributes", json!({ "Id": person.id.to_string() }));
-    put(&mut m, "FirstName", person.first_name);
-    put_opt(&mut m, "MiddleName", person.middle_initial.map(String::from));
-    put(&mut m, "LastName", person.last_name);
-    put(&mut m, "UnitNumber", unit_number);
-    put(&mut m, "Address", p.street.clone());
-    put(&mut m, "City", p.city.name);
-    put(&mut m, "State", p.city.state);
-    put(&mut m, "PostalCode", p.city.postal_code);
-    put_opt(&mut m, "Email", person.email.clone());
-    put_opt(&mut m, "PhoneNumber", person.phone.clone());
-    put_opt(&mut m, "TermsApprovedDate", leases.iter().find_map(|(l, _)| l.terms[0].approved_on).map(us));
-    put(
-        &mut m,
-        "CustomerAddresses",
-        json!({ "CustomerAddress": {
-            "Address": p.street, "@attributes": { "AddressType": "Primary" },
-            "City": p.city.name, "State": p.city.state, "PostalCode": p.city.postal_code, "Country": "US",
-        } }),
-    );
-    Some(Value::Object(m))
+    let records =
+        people.iter().filter_map(|(id, leases)| wire::customer_record(world, property, *id, leases)).collect();
+    Ok(wire::CustomersResult { customers: wire::Customers { customer: wire::one_or_many(records) }, meta })
 }
 
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+    use serde_json::json;
+
+    use super::wire::{Amount, Date, Number, NumericText, one_or_many};
     use super::*;
     use crate::world::Size;
 
@@ -924,23 +582,32 @@ mod tests {
         value.as_object().cloned().expect("object")
     }
 
+    /// What `value` looks like on the wire, as a JSON tree.
+    fn tree(value: impl Serialize) -> Value {
+        serde_json::to_value(value).expect("serializes")
+    }
+
     #[test]
     fn one_child_is_an_object_several_an_array_none_omitted() {
-        assert_eq!(one_or_many(vec![]), None);
-        assert_eq!(one_or_many(vec![json!({"a": 1})]), Some(json!({"a": 1})));
-        assert_eq!(one_or_many(vec![json!(1), json!(2)]), Some(json!([1, 2])));
+        assert!(one_or_many(Vec::<u8>::new()).is_none());
+        assert_eq!(tree(one_or_many(vec![json!({"a": 1})])), json!({"a": 1}));
+        assert_eq!(tree(one_or_many(vec![1, 2])), json!([1, 2]));
     }
 
     #[test]
     fn amounts_dates_and_numbers_are_written_like_entrata() {
-        assert_eq!(amount(103_500), "1035.00");
-        assert_eq!(amount(5), "0.05");
+        assert_eq!(tree(Amount(103_500)), json!("1035.00"));
+        assert_eq!(tree(Amount(5)), json!("0.05"));
         let date = NaiveDate::from_ymd_opt(2024, 8, 5).expect("date");
-        assert_eq!(iso(date), "2024-08-05");
-        assert_eq!(us(date), "08/05/2024");
-        assert_eq!(number(2.0), json!(2));
-        assert_eq!(number(1.5), json!(1.5));
-        assert_eq!(numeric_text("02115"), json!(2115));
+        assert_eq!(tree(Date::iso(date)), json!("2024-08-05"));
+        assert_eq!(tree(Date::us(date)), json!("08/05/2024"));
+        assert_eq!(tree(Date::month_year(date)), json!("08/2024"));
+        let far = NaiveDate::from_ymd_opt(10_000, 1, 2).expect("date");
+        assert_eq!(Date::iso(far).to_string(), far.format("%Y-%m-%d").to_string());
+        assert_eq!(tree(Number::new(2.0)), json!(2));
+        assert_eq!(tree(Number::new(1.5)), json!(1.5));
+        assert_eq!(tree(NumericText("02115")), json!(2115));
+        assert_eq!(tree(NumericText("K1A 0B1")), json!("K1A 0B1"));
     }
 
     #[test]
@@ -962,10 +629,10 @@ mod tests {
         assert!(paging(Some("per_page=abc")).is_err());
         let (items, meta) = page_of((1..=5).collect::<Vec<_>>(), 3, Some(2));
         assert_eq!(items, vec![5]);
-        assert_eq!(meta, json!({"currentPage": 3, "lastPage": 3, "perPage": 2, "total": 5}));
+        assert_eq!(tree(meta), json!({"currentPage": 3, "lastPage": 3, "perPage": 2, "total": 5}));
         let (items, meta) = page_of(Vec::<u8>::new(), 1, None);
         assert!(items.is_empty());
-        assert_eq!(meta["lastPage"], 1);
+        assert_eq!(meta.last_page, 1);
     }
 
     #[test]
@@ -973,28 +640,27 @@ mod tests {
         let world = World::generate(4, Size::SMALL, 0);
         let property = &world.properties[0];
         let all = get_leases(&world, &params(json!({"propertyId": property.id})), 1, None).expect("leases");
-        let total = all["meta"]["total"].as_u64().expect("total");
-        assert_eq!(total as usize, world.leases_of(0).count());
+        assert_eq!(all.meta.total, world.leases_of(0).count());
 
         let lease = world.leases_of(0).next().expect("a lease");
         let unit_id = world.units[lease.unit].id;
         let by_unit = get_leases(&world, &params(json!({"propertyId": property.id, "unitId": unit_id})), 1, None)
             .expect("leases");
         let expected = world.leases_of(0).filter(|l| l.unit == lease.unit).count();
-        assert_eq!(by_unit["meta"]["total"], expected);
+        assert_eq!(by_unit.meta.total, expected);
 
         let person = lease.residents[0].person_id;
         let by_customer =
             get_leases(&world, &params(json!({"propertyId": property.id, "customerId": person.to_string()})), 1, None)
                 .expect("leases");
         let expected = world.leases_of(0).filter(|l| l.residents.iter().any(|r| r.person_id == person)).count();
-        assert_eq!(by_customer["meta"]["total"], expected);
+        assert_eq!(by_customer.meta.total, expected);
 
         let current =
             get_leases(&world, &params(json!({"propertyId": property.id, "leaseStatusTypeIds": "4"})), 1, None)
                 .expect("leases");
         let expected = world.leases_of(0).filter(|l| l.status == LeaseStatus::Current).count();
-        assert_eq!(current["meta"]["total"], expected);
+        assert_eq!(current.meta.total, expected);
 
         assert!(get_leases(&world, &params(json!({})), 1, None).is_err(), "propertyId is required");
         assert!(get_leases(&world, &params(json!({"propertyId": 1})), 1, None).is_err(), "unknown property");
@@ -1008,16 +674,16 @@ mod tests {
     fn corrupt_breaks_the_first_records_id() {
         let world = World::generate(4, Size::SMALL, 0);
         let p = params(json!({"propertyId": world.properties[0].id}));
-        let mut leases = get_leases(&world, &p, 1, None).expect("leases");
+        let mut leases = tree(get_leases(&world, &p, 1, None).expect("leases"));
         corrupt("getLeases", &mut leases);
         assert_eq!(leases["leases"]["lease"][0]["id"], json!(true));
-        let mut customers = get_customers(&world, &p, 1, None).expect("customers");
+        let mut customers = tree(get_customers(&world, &p, 1, None).expect("customers"));
         corrupt("getCustomers", &mut customers);
         assert_eq!(customers["Customers"]["Customer"][0]["@attributes"]["Id"], json!(true));
-        let mut units = get_property_units(&world, &Map::new()).expect("units");
+        let mut units = tree(get_property_units(&world, &Map::new()).expect("units"));
         corrupt("getPropertyUnits", &mut units);
         assert_eq!(units["properties"]["property"][0]["units"]["unit"][0]["id"], json!(true));
-        let mut properties = get_properties(&world, &Map::new()).expect("properties");
+        let mut properties = tree(get_properties(&world, &Map::new()).expect("properties"));
         corrupt("getProperties", &mut properties);
         assert_eq!(properties["PhysicalProperty"]["Property"][0]["PropertyID"], json!(true));
     }
