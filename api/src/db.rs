@@ -80,7 +80,10 @@ fn sqlite_options(url: &str, connections: u32) -> ConnectOptions {
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
-            opts.journal_mode(SqliteJournalMode::Wal)
+            // 16 KiB pages (for new files; the default is 4 KiB): synced rows carry their raw PMS
+            // record, often 1-3 KiB, and small pages split and overflow under them.
+            opts.page_size(16_384)
+                .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
