@@ -37,31 +37,50 @@ const DELETION_ORDER: [RecordKind; 6] = [
     RecordKind::Property,
 ];
 
-/// Remote ids a full sync has seen, per kind.
+/// Remote ids a full sync has seen, per kind, kept as 128-bit digests ([`seen_key`]): a large
+/// portfolio's ids as strings would take tens of megabytes for the whole run. Two ids sharing a
+/// digest (a chance of 2^-128 per pair) is not a practical concern.
 #[derive(Default)]
-struct Seen(HashMap<RecordKind, HashSet<String>>);
+struct Seen(HashMap<RecordKind, HashSet<u128>>);
+
+/// The digest of a remote id given in parts (a lease resident's is `{lease}:{resident}`), with no
+/// string built for it.
+fn seen_key(parts: &[&str]) -> u128 {
+    let mut hasher = blake3::Hasher::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+    }
+    let digest = hasher.finalize();
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest.as_bytes()[..16]);
+    u128::from_le_bytes(first)
+}
 
 impl Seen {
     fn note(&mut self, record: &NormalizedRecord) {
-        let mut add = |kind: RecordKind, id: String| {
-            self.0.entry(kind).or_default().insert(id);
+        let mut add = |kind: RecordKind, parts: &[&str]| {
+            self.0.entry(kind).or_default().insert(seen_key(parts));
         };
         match record {
-            NormalizedRecord::Property(p) => add(RecordKind::Property, p.remote_id.clone()),
+            NormalizedRecord::Property(p) => add(RecordKind::Property, &[&p.remote_id]),
             NormalizedRecord::Unit(u) => {
-                add(RecordKind::Unit, u.remote_id.clone());
+                add(RecordKind::Unit, &[&u.remote_id]);
                 for space in &u.spaces {
-                    add(RecordKind::UnitSpace, space.remote_id.clone());
+                    add(RecordKind::UnitSpace, &[&space.remote_id]);
                 }
             }
-            NormalizedRecord::Resident(r) => add(RecordKind::Resident, r.remote_id.clone()),
+            NormalizedRecord::Resident(r) => add(RecordKind::Resident, &[&r.remote_id]),
             NormalizedRecord::Lease(l) => {
-                add(RecordKind::Lease, l.remote_id.clone());
+                add(RecordKind::Lease, &[&l.remote_id]);
                 for person in &l.residents {
-                    add(RecordKind::LeaseResident, person.remote_id(&l.remote_id));
+                    add(RecordKind::LeaseResident, &[&l.remote_id, ":", &person.resident_remote_id]);
                 }
             }
         }
+    }
+
+    fn saw(&self, kind: RecordKind, remote_id: &str) -> bool {
+        self.0.get(&kind).is_some_and(|ids| ids.contains(&seen_key(&[remote_id])))
     }
 }
 
@@ -239,14 +258,12 @@ impl<'a> Run<'a> {
 
 /// Marks every live row the full sync did not see as remote-deleted.
 async fn delete_unseen(db: &Db, integration_id: Uuid, seen: &Seen, ctx: ChangeContext) -> Result<u64, StoreError> {
-    let empty = HashSet::new();
     let mut deleted = 0;
     for kind in DELETION_ORDER {
-        let saw = seen.0.get(&kind).unwrap_or(&empty);
         let gone: Vec<String> = ingest::live_remote_ids(db, integration_id, kind)
             .await?
             .into_iter()
-            .filter(|remote_id| !saw.contains(remote_id))
+            .filter(|remote_id| !seen.saw(kind, remote_id))
             .collect();
         if !gone.is_empty() {
             deleted += ingest::mark_remote_deleted(db, integration_id, kind, &gone, ctx).await?;
@@ -327,4 +344,46 @@ pub async fn run_now(
     };
     heartbeat.abort();
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pmsgraph_connector_core::{LeaseStatus, NormalizedLease, NormalizedLeaseResident, RemoteData, ResidentRole};
+
+    #[test]
+    fn a_lease_resident_is_seen_by_the_remote_id_it_is_stored_under() {
+        let person = NormalizedLeaseResident {
+            resident_remote_id: "c7".into(),
+            role: ResidentRole::Primary,
+            move_in_date: None,
+            move_out_date: None,
+            status: LeaseStatus::Current,
+            remote_data: RemoteData::null(),
+        };
+        let lease = NormalizedLease {
+            remote_id: "l1".into(),
+            property_remote_id: "p1".into(),
+            unit_remote_id: None,
+            unit_space_remote_id: None,
+            status: LeaseStatus::Current,
+            remote_status: None,
+            start_date: None,
+            end_date: None,
+            move_in_date: None,
+            move_out_date: None,
+            notice_date: None,
+            rent_cents: None,
+            is_month_to_month: false,
+            residents: vec![person.clone()],
+            remote_data: RemoteData::null(),
+        };
+        let mut seen = Seen::default();
+        seen.note(&NormalizedRecord::Lease(lease));
+        assert!(seen.saw(RecordKind::Lease, "l1"));
+        assert!(seen.saw(RecordKind::LeaseResident, &person.remote_id("l1")));
+        assert!(!seen.saw(RecordKind::LeaseResident, "l1:c8"));
+        assert!(!seen.saw(RecordKind::Lease, "l2"));
+        assert!(!seen.saw(RecordKind::Unit, "l1"));
+    }
 }
