@@ -75,7 +75,7 @@ fn count_queries(connection: &mut DatabaseConnection, counter: &Arc<AtomicU64>) 
 /// Page cache of the one writing connection: a sync's lookups and upserts walk the same index
 /// pages batch after batch, and once a large portfolio's indexes outgrow the cache every miss is a
 /// read from the file.
-const WRITE_CACHE_KIB: u32 = 48 * 1024;
+const WRITE_CACHE_KIB: u32 = 32 * 1024;
 /// Page cache of each reading connection (SQLite's default).
 const READ_CACHE_KIB: u32 = 2 * 1024;
 
