@@ -416,7 +416,14 @@ async fn nested_data_and_global_ids() {
 
 #[tokio::test]
 async fn a_page_of_leases_with_their_graph_costs_a_bounded_number_of_queries() {
-    let server = TestServer::start_with(|config| config.cache.enabled = false).await;
+    // Only this test's requests may touch the database while it counts: no scheduler ticks, no
+    // polls of the job queue (nothing is queued here).
+    let server = TestServer::start_with(|config| {
+        config.cache.enabled = false;
+        config.worker.schedule.enabled = false;
+        config.worker.poll = std::time::Duration::from_secs(3600);
+    })
+    .await;
     let portfolio = Portfolio::new("Dl", 2, 60);
     let tenant = Tenant::create(&server, "loaders", Environment::Sandbox, "Acme", &portfolio).await;
     let query = r#"
@@ -431,18 +438,24 @@ async fn a_page_of_leases_with_their_graph_costs_a_bounded_number_of_queries() {
         }
       }
     }"#;
+    // A loader's batch window is a millisecond of wall time: when the test thread is descheduled
+    // (other tests share the two cores) a late load opens a second batch. The fewest queries over
+    // three runs is what the loaders cost; N+1 would cost a hundred or more every time.
     let mut costs = Vec::new();
     for first in [10, 100] {
-        let before = server.db().query_count();
-        let answer = server.gql(&tenant.token, query, json!({ "first": first })).await;
-        let after = server.db().query_count();
-        assert_eq!(nodes(&answer.data()["leases"]).len(), first);
-        costs.push(after - before);
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            let before = server.db().query_count();
+            let answer = server.gql(&tenant.token, query, json!({ "first": first })).await;
+            let after = server.db().query_count();
+            assert_eq!(nodes(&answer.data()["leases"]).len(), first);
+            runs.push(after - before);
+        }
+        println!("queries for {first} leases, three runs: {runs:?}");
+        costs.push(runs.into_iter().min().unwrap_or_default());
     }
-    println!("queries for 10 leases: {}, for 100 leases: {}", costs[0], costs[1]);
-    // One batched query per loader (a dozen loaders), whatever the page size. A load arriving after
-    // a loader's batch window has closed opens a second batch, so allow a little slack, but
-    // nowhere near one query per row (100 leases, a dozen fields each).
+    // One batched query per loader (a dozen loaders), whatever the page size: nowhere near one
+    // query per row (100 leases, a dozen fields each).
     for cost in &costs {
         assert!(*cost <= 24, "{cost} queries for one page of leases: {costs:?}");
     }
