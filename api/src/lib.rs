@@ -11,6 +11,7 @@ pub mod config;
 pub mod connectors;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod keys;
 pub mod onboarding;

@@ -17,17 +17,20 @@
 //!
 //! Tables fall in two groups:
 //! - control tables: [`app`], [`api_token`], [`customer`], [`integration`], [`sync_job`], and the
-//!   [`change_log`] the sync engine writes, and the [`sandbox_timeline`] of the built-in sandbox;
+//!   [`change_log`] the sync engine writes, the lifecycle [`event`] feed derived from it, the apps'
+//!   [`access_override`]s, and the [`sandbox_timeline`] of the built-in sandbox;
 //! - synced tables, one row per PMS record of an integration: [`property`], [`unit`],
 //!   [`unit_space`], [`resident`], [`lease`], [`lease_resident`]. They all carry the common
 //!   columns `id`, `integration_id`, `remote_id` (unique per integration), `remote_data`,
 //!   `content_hash`, `created_at`, `updated_at` and `remote_deleted_at`.
 
+pub mod access_override;
 pub mod api_token;
 pub mod app;
 pub mod change_log;
 pub mod customer;
 pub mod data_access;
+pub mod event;
 pub mod integration;
 pub mod lease;
 pub mod lease_resident;

@@ -1,10 +1,12 @@
 //! The entities under short names: `use pmsgraph_entity::prelude::*;`.
 
+pub use crate::access_override::Entity as AccessOverride;
 pub use crate::api_token::Entity as ApiToken;
 pub use crate::app::Entity as App;
 pub use crate::change_log::Entity as ChangeLog;
 pub use crate::customer::Entity as Customer;
 pub use crate::data_access::Entity as DataAccess;
+pub use crate::event::Entity as Event;
 pub use crate::integration::Entity as Integration;
 pub use crate::lease::Entity as Lease;
 pub use crate::lease_resident::Entity as LeaseResident;

@@ -16,6 +16,7 @@ pub use sea_orm_migration::prelude::*;
 
 pub mod m20261122_000001_initial;
 pub mod m20261202_000001_one_scheduled_sync;
+pub mod m20261203_000001_lifecycle;
 
 /// The pmsgraph migrator: every migration, oldest first.
 pub struct Migrator;
@@ -23,6 +24,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_initial::Migration), Box::new(m20261202_000001_one_scheduled_sync::Migration)]
+        vec![
+            Box::new(m20261122_000001_initial::Migration),
+            Box::new(m20261202_000001_one_scheduled_sync::Migration),
+            Box::new(m20261203_000001_lifecycle::Migration),
+        ]
     }
 }

@@ -247,7 +247,7 @@ enum LeaseResident {
 }
 
 /// `fk_{table}_{column}`: `table.column` references `to_table.to_column`.
-fn foreign_key(
+pub(crate) fn foreign_key(
     table: impl IntoIden,
     column: impl IntoIden,
     to_table: impl IntoIden,
@@ -265,7 +265,7 @@ fn foreign_key(
 }
 
 /// Creates the index `idx_{table}_{columns}` (`uq_...` when unique).
-async fn create_index(
+pub(crate) async fn create_index(
     manager: &SchemaManager<'_>,
     table: impl IntoIden,
     columns: &[DynIden],

@@ -14,7 +14,8 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use pmsgraph_entity::prelude::*;
 use pmsgraph_entity::{
-    api_token, app, customer, integration, lease, lease_resident, property, resident, sync_job, unit, unit_space,
+    access_override, api_token, app, customer, event, integration, lease, lease_resident, property, resident, sync_job,
+    unit, unit_space,
 };
 use pmsgraph_migration::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{
@@ -24,7 +25,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 16] = [
     "app",
     "api_token",
     "customer",
@@ -39,6 +40,8 @@ const TABLES: [&str; 14] = [
     "change_log",
     "sandbox_timeline",
     "data_access",
+    "event",
+    "access_override",
 ];
 
 #[tokio::test]
@@ -372,6 +375,47 @@ async fn exercise(db: &DatabaseConnection) {
         }
     );
 
+    // The change feed and an access override, which go with their integration.
+    let event = round_trip!(
+        db,
+        event,
+        event::Model {
+            id: Uuid::now_v7(),
+            position: 1,
+            integration_id: integration.id,
+            customer_id: integration.customer_id,
+            sync_job_id: None,
+            event_type: "MOVED_IN".to_owned(),
+            occurred_at: instant(6, 8, 1),
+            property_id: Some(property.id),
+            unit_id: Some(unit.id),
+            lease_id: Some(lease.id),
+            resident_id: Some(resident.id),
+            lease_resident_id: Some(lease_resident.id),
+            data: json!({"changes": {"status": {"old": "FUTURE", "new": "CURRENT"}}}),
+        }
+    );
+    let same_position = event::ActiveModel::from(event::Model { id: Uuid::now_v7(), ..event.clone() })
+        .reset_all()
+        .insert(db)
+        .await
+        .expect_err("feed positions are unique");
+    assert!(matches!(same_position.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))), "{same_position:?}");
+    round_trip!(
+        db,
+        access_override,
+        access_override::Model {
+            id: Uuid::new_v4(),
+            integration_id: integration.id,
+            lease_resident_id: lease_resident.id,
+            starts_at: Some(instant(6, 9, 0)),
+            ends_at: None,
+            note: Some("early move-in".to_owned()),
+            created_at: instant(6, 9, 1),
+            updated_at: instant(6, 9, 2),
+        }
+    );
+
     // Relations, in both directions and through the join table.
     assert_eq!(lease.find_related(Resident).all(db).await.expect("a lease's residents"), vec![resident.clone()]);
     assert_eq!(resident.find_related(Lease).all(db).await.expect("a resident's leases"), vec![lease.clone()]);
@@ -416,6 +460,8 @@ async fn exercise(db: &DatabaseConnection) {
     assert_eq!(counts(integration.id).await, [1, 1, 0, 0, 1, 1, 1]);
     Integration::delete_by_id(integration.id).exec(db).await.expect("delete the integration");
     assert_eq!(counts(integration.id).await, [0; 7]);
+    assert_eq!(Event::find().count(db).await.expect("count events"), 0);
+    assert_eq!(AccessOverride::find().count(db).await.expect("count overrides"), 0);
     assert_eq!(counts(other_integration.id).await, [0, 1, 0, 0, 0, 0, 0]);
     assert_eq!(
         Property::find_by_id(other_property.id).one(db).await.expect("read the other property"),

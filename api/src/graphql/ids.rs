@@ -23,10 +23,11 @@ pub enum NodeType {
     Lease,
     LeaseResident,
     SyncJob,
+    Event,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 9] = [
+    const ALL: [NodeType; 10] = [
         NodeType::Customer,
         NodeType::Integration,
         NodeType::Property,
@@ -36,6 +37,7 @@ impl NodeType {
         NodeType::Lease,
         NodeType::LeaseResident,
         NodeType::SyncJob,
+        NodeType::Event,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -49,6 +51,7 @@ impl NodeType {
             NodeType::Lease => "Lease",
             NodeType::LeaseResident => "LeaseResident",
             NodeType::SyncJob => "SyncJob",
+            NodeType::Event => "Event",
         }
     }
 
@@ -64,6 +67,7 @@ impl NodeType {
             NodeType::Lease => "lease",
             NodeType::LeaseResident => "lease resident",
             NodeType::SyncJob => "sync job",
+            NodeType::Event => "event",
         }
     }
 }

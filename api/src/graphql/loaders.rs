@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use pmsgraph_entity::{customer, integration, lease, lease_resident, property, resident, sync_job, unit, unit_space};
+use pmsgraph_entity::{
+    customer, event, integration, lease, lease_resident, property, resident, sync_job, unit, unit_space,
+};
 
 use crate::scope::Scope;
 use crate::store::jobs;
@@ -111,6 +113,7 @@ pub struct Loaders {
     pub leases: DataLoader<ById<lease::Entity>>,
     pub lease_residents: DataLoader<ById<lease_resident::Entity>>,
     pub sync_jobs: DataLoader<ById<sync_job::Entity>>,
+    pub events: DataLoader<ById<event::Entity>>,
     pub integrations_by_customer: DataLoader<ByParent<integration::Entity>>,
     pub spaces_by_unit: DataLoader<ByParent<unit_space::Entity>>,
     pub leases_by_unit: DataLoader<ByParent<lease::Entity>>,
@@ -162,6 +165,7 @@ impl Loaders {
                 lease_resident
             ),
             sync_jobs: by_id!(db, synced(sync_job::Column::IntegrationId.is_in(ids.clone())), sync_job),
+            events: by_id!(db, synced(event::Column::IntegrationId.is_in(ids.clone())), event),
             integrations_by_customer: DataLoader::new(
                 ByParent::<integration::Entity> {
                     db: db.clone(),

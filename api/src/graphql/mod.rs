@@ -4,6 +4,7 @@
 //! is restricted to the scope's integrations), the limits, the dataloaders and the cache policy.
 
 pub mod connection;
+pub mod events;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
@@ -81,7 +82,7 @@ fn lower_contains(column: impl sea_orm::sea_query::IntoColumnRef, text: &str) ->
 
 /// The integrations a filter may see: the scope, narrowed by `customerId` and `integrationId`.
 /// An id outside the scope is NOT_FOUND, as if it did not exist.
-async fn integrations_for(
+pub(crate) async fn integrations_for(
     rc: &RequestCtx,
     customer_id: Option<&ID>,
     integration_id: Option<&ID>,
@@ -285,8 +286,22 @@ impl Query {
                 rc.cache.forbid();
                 l.sync_jobs.load_one(uuid).await.map_err(map)?.map(|m| Node::SyncJob(SyncJob(m)))
             }
+            NodeType::Event => l.events.load_one(uuid).await.map_err(map)?.map(|m| Node::Event(events::Event(m))),
         };
         Ok(found.ok_or(ApiError::NotFound(node.noun()))?)
+    }
+
+    /// The lifecycle event feed, oldest first: keep the last `endCursor` and ask `after` it to get
+    /// every later event exactly once (positions are gap-free).
+    #[graphql(complexity = "connection::page_cost(first, None, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<events::EventFilter>,
+    ) -> GqlResult<events::EventConn> {
+        events::page(ctx, first, after, filter).await
     }
 
     /// The app's customers in the token's environment.

@@ -31,6 +31,7 @@ pub enum Node {
     Lease(Lease),
     LeaseResident(LeaseResident),
     SyncJob(SyncJob),
+    Event(super::events::Event),
 }
 
 /// The app behind the token, and the environment the token sees.

@@ -39,7 +39,7 @@ use super::{StoreError, bump_integration, now};
 use crate::db::Db;
 
 /// Stay well under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters per statement.
-const MAX_PARAMS: usize = 30_000;
+pub(crate) const MAX_PARAMS: usize = 30_000;
 /// Remote ids per lookup query.
 const LOOKUP_CHUNK: usize = 1_000;
 

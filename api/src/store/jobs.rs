@@ -23,7 +23,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use pmsgraph_connector_core::SyncScope;
-use pmsgraph_entity::sync_job;
+use pmsgraph_entity::{integration, sync_job};
 
 use super::ingest::Counts;
 use super::{StoreError, now};
@@ -234,6 +234,23 @@ pub async fn finish(db: &Db, job_id: Uuid, outcome: &Outcome) -> Result<sync_job
     job.lease_expires_at = Set(None);
     let job = job.update(&txn).await?;
     super::bump_integration(&txn, integration_id).await?;
+    // The job's lifecycle events commit with its record, so a finished job always has them (and a
+    // job resumed after a crash derives them once, from everything its attempts logged).
+    let counts = json!({
+        "created": outcome.counts.created,
+        "updated": outcome.counts.updated,
+        "unchanged": outcome.counts.unchanged,
+        "deleted": outcome.deleted,
+    });
+    let events = crate::events::derive::for_job(&txn, &job, outcome.status, counts, now()).await?;
+    if !events.is_empty() {
+        let customer_id = integration::Entity::find_by_id(integration_id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound("integration"))?
+            .customer_id;
+        super::events::append(&txn, integration_id, customer_id, Some(job.id), events).await?;
+    }
     txn.commit().await?;
     Ok(job)
 }

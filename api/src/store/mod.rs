@@ -4,12 +4,14 @@
 //! - [`apps`], [`customers`]: tenants and their integrations.
 //! - [`ingest`]: stores normalized records for an integration, diffing by content hash, and logs
 //!   each change; the sync engine and the end-to-end tests write synced data through it.
+//! - [`events`]: the lifecycle event feed, with gap-free positions.
 //! - [`integrations`]: integration status, the data-access matrix and the enable gate.
 //! - [`jobs`]: the sync job queue and run records.
 //! - [`sandbox`]: the built-in sandbox's timeline step.
 
 pub mod apps;
 pub mod customers;
+pub mod events;
 pub mod ingest;
 pub mod integrations;
 pub mod jobs;
