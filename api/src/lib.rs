@@ -4,6 +4,7 @@
 //! service layer every write goes through ([`store`]), the response cache, the GraphQL schema and
 //! the HTTP server. Tests build an [`server::Application`] from a [`config::Config`] on port 0.
 
+pub mod access;
 pub mod auth;
 pub mod bench;
 pub mod cache;

@@ -8,6 +8,7 @@
 //!   cascades here.
 //! - `access_override`: an app's early move-in or late move-out for one lease resident, kept by
 //!   pmsgraph (never written by a sync), so it survives every sync until it is cleared.
+//! - an index on `change_log (record_id)`: when a lease resident was first seen PAST is read there.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -64,6 +65,12 @@ enum Customer {
 enum SyncJob {
     Table,
     Id,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum ChangeLog {
+    Table,
+    RecordId,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -156,10 +163,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        create_index(manager, AccessOverride::Table, &[AccessOverride::LeaseResidentId.into_iden()], true).await
+        create_index(manager, AccessOverride::Table, &[AccessOverride::LeaseResidentId.into_iden()], true).await?;
+        // Access windows read when a lease resident was first seen PAST from its change log rows.
+        create_index(manager, ChangeLog::Table, &[ChangeLog::RecordId.into_iden()], false).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_index(Index::drop().name("idx_change_log_record_id").table(ChangeLog::Table).to_owned()).await?;
         for table in [AccessOverride::Table.into_iden(), Event::Table.into_iden()] {
             manager.drop_table(Table::drop().table(table).if_exists().to_owned()).await?;
         }

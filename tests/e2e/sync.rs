@@ -17,7 +17,7 @@ use pmsgraph_sandbox::World;
 use crate::support::TestServer;
 
 /// The world `TestServer` mounts (the server's default sandbox configuration).
-fn world(step: u32) -> World {
+pub(crate) fn world(step: u32) -> World {
     let config = pmsgraph::sandbox::SandboxConfig::default();
     World::generate(config.seed, config.size, step)
 }
@@ -85,14 +85,14 @@ pub(crate) async fn enable(server: &TestServer, token: &str, integration: &str) 
 }
 
 /// A connected, checked and enabled sandbox integration whose first sync has ended.
-async fn enabled(server: &TestServer, token: &str, username: &str) -> (String, Value) {
+pub(crate) async fn enabled(server: &TestServer, token: &str, username: &str) -> (String, Value) {
     let integration = connect(server, token, username).await;
     check_access(server, token, &integration).await;
     let job = enable(server, token, &integration).await;
     (integration, job)
 }
 
-async fn sync_now(server: &TestServer, token: &str, integration: &str, scope: Value) -> Value {
+pub(crate) async fn sync_now(server: &TestServer, token: &str, integration: &str, scope: Value) -> Value {
     server
         .gql(
             token,

@@ -18,7 +18,6 @@
 //! Guarantors get no move events: they never live in the unit. Before an integration's first
 //! successful full sync nothing is derived; that sync itself yields one INITIAL_SYNC_COMPLETED.
 
-use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -204,16 +203,9 @@ impl Occupancy {
 /// The active lease among a person's occupancies (DESIGN.md, "One active unit"): CURRENT over
 /// NOTICE over FUTURE, then the latest move-in; guarantors have none.
 fn active<'a>(occupancies: impl Iterator<Item = &'a Occupancy>) -> Option<&'a Occupancy> {
-    let rank = |s: Option<LeaseStatus>| match s {
-        Some(LeaseStatus::Current) => Some(0),
-        Some(LeaseStatus::Notice) => Some(1),
-        Some(LeaseStatus::Future) => Some(2),
-        _ => None,
-    };
     occupancies
-        .filter(|o| !o.guarantor)
-        .filter_map(|o| rank(o.status).map(|r| (r, o)))
-        .min_by_key(|(r, o)| (*r, Reverse(o.move_in), o.lease_id))
+        .filter_map(|o| crate::access::active_rank(o.status, o.guarantor, o.move_in).map(|rank| (rank, o)))
+        .min_by_key(|(rank, o)| (*rank, o.lease_id))
         .map(|(_, o)| o)
 }
 
@@ -518,10 +510,12 @@ pub async fn for_job<C: ConnectionTrait>(
         if change.created {
             cx.push(0, change.order, change.at, EventType::LeaseCreated, place, json!({ "changes": {} }));
         }
-        let live = matches!(
-            lease.status.parse::<LeaseStatus>(),
-            Ok(LeaseStatus::Current | LeaseStatus::Notice | LeaseStatus::Future)
-        );
+        // A later end date is a renewal only for a lease lived in before and after (an approval
+        // that moves its dates is not one).
+        let occupying =
+            |word: &str| matches!(word.parse::<LeaseStatus>(), Ok(LeaseStatus::Current | LeaseStatus::Notice));
+        let status_before = change.old.get("status").and_then(Value::as_str).unwrap_or(lease.status.as_str());
+        let live = occupying(status_before) && occupying(&lease.status);
         let later_end = change.changed("end_date")
             && matches!(
                 (change.old.get("end_date").and_then(Value::as_str), change.new.get("end_date").and_then(Value::as_str)),

@@ -14,7 +14,8 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, Qu
 use uuid::Uuid;
 
 use pmsgraph_entity::{
-    customer, event, integration, lease, lease_resident, property, resident, sync_job, unit, unit_space,
+    access_override, change_log, customer, event, integration, lease, lease_resident, property, resident, sync_job,
+    unit, unit_space,
 };
 
 use crate::scope::Scope;
@@ -102,6 +103,34 @@ impl Loader<Uuid> for LastFullSync {
     }
 }
 
+/// When each lease resident was first seen PAST: the first change to PAST the change log holds
+/// for it (absent for a row that was PAST when it was first stored).
+pub struct PastSeen {
+    db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for PastSeen {
+    type Value = DateTime<Utc>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, DateTime<Utc>>, LoadError> {
+        let rows = change_log::Entity::find()
+            .filter(change_log::Column::RecordKind.eq(pmsgraph_connector_core::RecordKind::LeaseResident.as_str()))
+            .filter(change_log::Column::RecordId.is_in(keys.iter().copied()))
+            .filter(change_log::Column::Change.eq(crate::store::ingest::UPDATED))
+            .order_by_asc(change_log::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut seen = HashMap::new();
+        for row in rows {
+            if row.fields.pointer("/status/new").and_then(serde_json::Value::as_str) == Some("PAST") {
+                seen.entry(row.record_id).or_insert(row.created_at);
+            }
+        }
+        Ok(seen)
+    }
+}
+
 /// All loaders of one request.
 pub struct Loaders {
     pub customers: DataLoader<ById<customer::Entity>>,
@@ -120,6 +149,8 @@ pub struct Loaders {
     pub people_by_lease: DataLoader<ByParent<lease_resident::Entity>>,
     pub occupancies_by_resident: DataLoader<ByParent<lease_resident::Entity>>,
     pub last_full_sync: DataLoader<LastFullSync>,
+    pub overrides: DataLoader<ByParent<access_override::Entity>>,
+    pub past_seen: DataLoader<PastSeen>,
 }
 
 fn spawn(future: futures::future::BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
@@ -206,6 +237,17 @@ impl Loaders {
                 },
                 spawn,
             ),
+            overrides: DataLoader::new(
+                ByParent::<access_override::Entity> {
+                    db: db.clone(),
+                    parent: access_override::Column::LeaseResidentId,
+                    order: access_override::Column::Id,
+                    restrict: synced(access_override::Column::IntegrationId.is_in(ids.clone())),
+                    parent_of: |row| row.lease_resident_id,
+                },
+                spawn,
+            ),
+            past_seen: DataLoader::new(PastSeen { db: db.clone() }, spawn),
             occupancies_by_resident: DataLoader::new(
                 ByParent::<lease_resident::Entity> {
                     db: db.clone(),

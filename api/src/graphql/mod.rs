@@ -3,6 +3,7 @@
 //! Every resolver reads the request's [`RequestCtx`]: the database, the tenant [`Scope`] (every query
 //! is restricted to the scope's integrations), the limits, the dataloaders and the cache policy.
 
+pub mod access;
 pub mod connection;
 pub mod events;
 pub mod ids;
@@ -302,6 +303,18 @@ impl Query {
         filter: Option<events::EventFilter>,
     ) -> GqlResult<events::EventConn> {
         events::page(ctx, first, after, filter).await
+    }
+
+    /// Matches an app's people to one customer's residents: MATCH when exactly one resident has
+    /// the same first name, last name and email (ignoring case and spacing), REVIEW with the
+    /// candidates and reasons when they agree in part, NONE otherwise. At most 500 people a call.
+    async fn match_residents(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: ID,
+        people: Vec<access::PersonInput>,
+    ) -> GqlResult<Vec<access::ResidentMatch>> {
+        access::match_residents(ctx, &customer_id, people).await
     }
 
     /// The app's customers in the token's environment.

@@ -11,7 +11,7 @@ use pmsgraph_entity::{lease, lease_resident, property, resident, unit};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::ids::{self, NodeType};
-use super::types::{Customer, Integration, SyncJob};
+use super::types::{Customer, Integration, LeaseResident, SyncJob};
 use super::{RequestCtx, rctx};
 use crate::auth::Environment;
 use crate::error::{ApiError, GqlResult};
@@ -326,5 +326,31 @@ impl Mutation {
         let id = customer_in_scope(rc, &customer_id).await?;
         customers::delete_customer(&rc.db, id).await?;
         Ok(true)
+    }
+
+    /// Overrides a lease resident's access window (early move-in, late move-out): either bound or
+    /// both, kept by pmsgraph and surviving every sync until `clearAccessOverride`.
+    async fn set_access_override(
+        &self,
+        ctx: &Context<'_>,
+        lease_resident_id: ID,
+        starts_at: Option<DateTime<Utc>>,
+        ends_at: Option<DateTime<Utc>>,
+        note: Option<String>,
+    ) -> GqlResult<LeaseResident> {
+        let rc = rctx(ctx)?;
+        rc.cache.forbid();
+        let person = super::access::lease_resident_in_scope(ctx, &lease_resident_id).await?;
+        crate::store::access::set_override(&rc.db, &person, starts_at, ends_at, note).await?;
+        Ok(LeaseResident(person))
+    }
+
+    /// Removes a lease resident's access override: the PMS's dates apply again.
+    async fn clear_access_override(&self, ctx: &Context<'_>, lease_resident_id: ID) -> GqlResult<LeaseResident> {
+        let rc = rctx(ctx)?;
+        rc.cache.forbid();
+        let person = super::access::lease_resident_in_scope(ctx, &lease_resident_id).await?;
+        crate::store::access::clear_override(&rc.db, &person).await?;
+        Ok(LeaseResident(person))
     }
 }

@@ -19,8 +19,20 @@ use crate::error::ApiError;
 pub const QUERIES: [&str; 3] = ["viewer", "node", "customers"];
 /// Mutations an onboarding link may use.
 pub const MUTATIONS: [&str; 4] = ["connectIntegration", "updateIntegration", "checkDataAccess", "enableIntegration"];
-/// Types of synced data, none of which a link may read.
-const SYNCED_DATA: [&str; 6] = ["Property", "Unit", "UnitSpace", "Resident", "Lease", "LeaseResident"];
+/// Types of synced data and what derives from it (events, access), none of which a link may read.
+const SYNCED_DATA: [&str; 11] = [
+    "Property",
+    "Unit",
+    "UnitSpace",
+    "Resident",
+    "Lease",
+    "LeaseResident",
+    "Event",
+    "AccessWindow",
+    "AccessOverride",
+    "UnitOccupant",
+    "ResidentMatch",
+];
 
 /// Whether an onboarding link may resolve `field` of `parent`.
 pub fn allowed(parent: &str, field: &str) -> bool {

@@ -489,6 +489,13 @@ synced_object!(
         let rows = load!(ctx, spaces_by_unit, self.0.id).unwrap_or_default();
         Ok(rows.into_iter().filter(|s| s.remote_deleted_at.is_none()).map(UnitSpace).collect())
     }
+    /// Who should have access to this unit at `at` (default: now), by bedroom space where the unit
+    /// is let by the bed: every person on a live lease whose access window contains the instant.
+    /// Never cached.
+    async fn occupants(&self, ctx: &Context<'_>, at: Option<DateTime<Utc>>) -> GqlResult<Vec<super::access::UnitOccupant>> {
+        rctx(ctx)?.cache.forbid();
+        super::access::occupants(ctx, self.0.id, at.unwrap_or_else(Utc::now)).await
+    }
     /// Leases of this unit, optionally only those in the given states.
     async fn leases(
         &self,
@@ -537,6 +544,15 @@ synced_object!(
     async fn leases(&self, ctx: &Context<'_>, #[graphql(default)] include_deleted: bool) -> GqlResult<Vec<LeaseResident>> {
         let rows = load!(ctx, occupancies_by_resident, self.0.id).unwrap_or_default();
         Ok(rows.into_iter().filter(|r| include_deleted || r.remote_deleted_at.is_none()).map(LeaseResident).collect())
+    }
+    /// The person's one active lease for access purposes: CURRENT over NOTICE over FUTURE, then
+    /// the latest move-in (a transfer moves it).
+    async fn active_lease(&self, ctx: &Context<'_>) -> GqlResult<Option<Lease>> {
+        super::access::active_lease(ctx, self.0.id).await
+    }
+    /// The person's access windows, one per lease that grants access.
+    async fn access_windows(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::access::AccessWindow>> {
+        super::access::windows_of_resident(ctx, self.0.id).await
     }
 });
 
@@ -613,5 +629,13 @@ synced_object!(
     }
     async fn move_out_date(&self) -> Option<Date> {
         self.0.move_out_date.map(Date)
+    }
+    /// When this person may enter (UTC), from the property-local move-in and move-out dates at the
+    /// property's access times, or an app's override; null for applicants, cancelled leases and
+    /// guarantors.
+    async fn access_window(&self, ctx: &Context<'_>) -> GqlResult<Option<super::access::AccessWindow>> {
+        Ok(super::access::window_of(ctx, &self.0)
+            .await?
+            .map(|(window, overridden)| super::access::AccessWindow { window, person: self.0.clone(), overridden }))
     }
 });

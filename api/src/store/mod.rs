@@ -1,6 +1,7 @@
 //! The service layer: every write to the database goes through here, so that each committed write
 //! bumps the data generation the response cache keys on (DESIGN.md, "Cache").
 //!
+//! - [`access`]: apps' access overrides (early move-in, late move-out).
 //! - [`apps`], [`customers`]: tenants and their integrations.
 //! - [`ingest`]: stores normalized records for an integration, diffing by content hash, and logs
 //!   each change; the sync engine and the end-to-end tests write synced data through it.
@@ -9,6 +10,7 @@
 //! - [`jobs`]: the sync job queue and run records.
 //! - [`sandbox`]: the built-in sandbox's timeline step.
 
+pub mod access;
 pub mod apps;
 pub mod customers;
 pub mod events;
