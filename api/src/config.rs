@@ -24,13 +24,17 @@ pub struct Config {
     pub introspection: bool,
     /// The sync worker: job leases, polling, and the HTTP policy for PMS calls.
     pub worker: WorkerConfig,
-    /// Let production customers use PMS URLs on private or loopback addresses (tests only; sandbox
-    /// customers may always reach the built-in sandbox).
+    /// Let PMS and webhook URLs use private or loopback addresses (tests only; sandbox customers
+    /// may always reach the built-in sandbox).
     pub allow_private_pms_urls: bool,
     /// The per-token request rate limit of the API.
     pub rate_limit: RateLimitConfig,
     /// The built-in sandbox PMSs mounted under `/sandbox/...`.
     pub sandbox: crate::sandbox::SandboxConfig,
+    /// Webhook deliveries: polling, timeouts and the retry schedule.
+    pub webhooks: crate::webhooks::WebhookConfig,
+    /// How often a live `events` subscription looks for new events.
+    pub subscription_poll: Duration,
 }
 
 impl Config {
@@ -49,6 +53,8 @@ impl Config {
             allow_private_pms_urls: false,
             rate_limit: RateLimitConfig::default(),
             sandbox: crate::sandbox::SandboxConfig::default(),
+            webhooks: crate::webhooks::WebhookConfig::default(),
+            subscription_poll: Duration::from_millis(500),
         }
     }
 
@@ -63,6 +69,15 @@ impl Config {
             pmsgraph_connector_core::AddressPolicy::public_only(vec![self.bind.port()])
         };
         worker
+    }
+
+    /// Where webhooks may be sent: public addresses only, unless private URLs are allowed (tests).
+    pub fn webhook_addresses(&self) -> pmsgraph_connector_core::AddressPolicy {
+        if self.allow_private_pms_urls {
+            pmsgraph_connector_core::AddressPolicy::default()
+        } else {
+            pmsgraph_connector_core::AddressPolicy::public_only(Vec::new())
+        }
     }
 
     /// The database to use: the configured URL, else the SQLite file in the data directory.

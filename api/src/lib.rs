@@ -23,6 +23,7 @@ pub mod server;
 pub mod store;
 pub mod sync;
 pub mod vault;
+pub mod webhooks;
 
 use auth::Tokens;
 use config::Config;

@@ -31,6 +31,24 @@ pub const ACCESS_CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 /// customers also at the built-in sandbox on this machine. This is the check at entry, for a clear
 /// error; every connection is checked again where it is made (`pmsgraph_connector_core::guard`).
 pub fn check_pms_url(raw: &str, environment: Environment, allow_loopback: bool) -> Result<(), ApiError> {
+    check_outbound_url(raw, environment, allow_loopback, "PMS URL", true)
+}
+
+/// Where a webhook may be sent: the rules of PMS URLs, without the built-in sandbox (pmsgraph
+/// never calls itself).
+pub fn check_webhook_url(raw: &str, environment: Environment, allow_private: bool) -> Result<(), ApiError> {
+    check_outbound_url(raw, environment, allow_private, "webhook URL", false)
+}
+
+/// The entry check of a URL pmsgraph will call: `what` names it in errors; `sandbox_loopback`
+/// lets sandbox customers use a literal loopback address (the built-in sandbox).
+fn check_outbound_url(
+    raw: &str,
+    environment: Environment,
+    allow_private: bool,
+    what: &str,
+    sandbox_loopback: bool,
+) -> Result<(), ApiError> {
     use std::net::IpAddr;
     let url = pmsgraph_connector_core::reqwest::Url::parse(raw.trim())
         .map_err(|e| ApiError::bad_input(format!("`{raw}` is not a URL: {e}")))?;
@@ -40,18 +58,22 @@ pub fn check_pms_url(raw: &str, environment: Environment, allow_loopback: bool) 
         || host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| guard::refusal(ip).is_some());
     // The built-in sandbox is this server, reached at a literal loopback address (a loopback name
     // would be refused where the connection is made).
-    let sandbox_host = host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let sandbox_host =
+        sandbox_loopback && host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
     match (environment, url.scheme()) {
-        (Environment::Production, "https") if !local || allow_loopback => Ok(()),
+        (Environment::Production, "https") if !local || allow_private => Ok(()),
         (Environment::Production, "https") => {
-            Err(ApiError::bad_input(format!("`{host}` is not a public address; a production PMS URL must be")))
+            Err(ApiError::bad_input(format!("`{host}` is not a public address; a production {what} must be")))
         }
-        (Environment::Production, _) => Err(ApiError::bad_input("a production PMS URL must use https")),
-        (Environment::Sandbox, "https" | "http") if !local || sandbox_host || allow_loopback => Ok(()),
-        (Environment::Sandbox, "https" | "http") => Err(ApiError::bad_input(format!(
+        (Environment::Production, _) => Err(ApiError::bad_input(format!("a production {what} must use https"))),
+        (Environment::Sandbox, "https" | "http") if !local || sandbox_host || allow_private => Ok(()),
+        (Environment::Sandbox, "https" | "http") if sandbox_loopback => Err(ApiError::bad_input(format!(
             "`{host}` is not a public address; a sandbox customer may use a public URL or the built-in \
              sandbox at http://127.0.0.1:PORT/sandbox/..."
         ))),
+        (Environment::Sandbox, "https" | "http") => {
+            Err(ApiError::bad_input(format!("`{host}` is not a public address; a {what} must be")))
+        }
         (Environment::Sandbox, scheme) => Err(ApiError::bad_input(format!("`{scheme}` URLs are not supported"))),
     }
 }

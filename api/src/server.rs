@@ -2,7 +2,7 @@
 //!
 //! `POST /graphql` authenticates the bearer token, loads the tenant scope, answers from the response
 //! cache when it can, else executes with a timeout; errors always carry `extensions.code`.
-//! `GET /graphql` serves GraphiQL; `/healthz` says the process is up, `/readyz` that the database
+//! `GET /graphql` serves GraphiQL; `GET /graphql/ws` serves subscriptions over websocket (graphql-ws); `/healthz` says the process is up, `/readyz` that the database
 //! answers.
 
 use std::future::Future;
@@ -45,6 +45,8 @@ pub struct AppState {
     pub rate_limit: crate::rate_limit::TokenRateLimit,
     /// The built-in sandbox PMSs, when mounted.
     pub sandbox: Option<pmsgraph_sandbox::SandboxState>,
+    /// Sends webhook deliveries.
+    pub webhooks: crate::webhooks::dispatch::Dispatcher,
 }
 
 impl AppState {
@@ -58,7 +60,13 @@ impl AppState {
         let cache = ResponseCache::new(&config.cache);
         let rate_limit = crate::rate_limit::TokenRateLimit::new(&config.rate_limit);
         let sandbox = config.sandbox.enabled.then(|| crate::sandbox::state(&db, &config.sandbox));
-        Ok(AppState { config, db, tokens, vault, worker, schema, cache, sandbox, rate_limit })
+        let webhooks = crate::webhooks::dispatch::Dispatcher::new(
+            db.clone(),
+            vault.clone(),
+            config.webhooks.clone(),
+            config.webhook_addresses(),
+        )?;
+        Ok(AppState { config, db, tokens, vault, worker, schema, cache, sandbox, rate_limit, webhooks })
     }
 }
 
@@ -85,14 +93,20 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves (and runs the sync worker) until `shutdown` completes, then finishes in-flight
-    /// requests and the running sync job.
+    /// Serves (and runs the sync worker and the webhook dispatcher) until `shutdown` completes,
+    /// then finishes in-flight requests, the running sync job and the webhook attempts under way.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
         let worker = tokio::spawn(self.state.worker.clone().run_until(stopped(stop_rx.clone())));
+        let webhooks = self
+            .state
+            .config
+            .webhooks
+            .enabled
+            .then(|| tokio::spawn(self.state.webhooks.clone().run_until(stopped(stop_rx.clone()))));
         let serving = axum::serve(self.listener, router(self.state)).with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop_tx.send(true);
@@ -100,6 +114,11 @@ impl Application {
         let served = serving.await;
         if let Err(err) = worker.await {
             tracing::error!(error = %err, "the sync worker ended abnormally");
+        }
+        if let Some(webhooks) = webhooks
+            && let Err(err) = webhooks.await
+        {
+            tracing::error!(error = %err, "the webhook dispatcher ended abnormally");
         }
         served
     }
@@ -110,6 +129,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let simulators = state.sandbox.clone().map(pmsgraph_sandbox::router).unwrap_or_default();
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -119,7 +139,67 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 async fn graphiql() -> Html<String> {
-    Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").finish())
+    Html(
+        async_graphql::http::GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish(),
+    )
+}
+
+/// Subscriptions over websocket (graphql-ws and the older graphql-transport-ws... both protocols).
+/// The token comes in the `connection_init` payload (`{"Authorization": "Bearer ..."}`), or in the
+/// upgrade request's Authorization header.
+async fn graphql_ws(
+    State(state): State<Arc<AppState>>,
+    protocol: async_graphql_axum::GraphQLProtocol,
+    upgrade: axum::extract::ws::WebSocketUpgrade,
+    headers: HeaderMap,
+) -> axum::response::Response {
+    let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
+        let schema = state.schema.clone();
+        async_graphql_axum::GraphQLWebSocket::new(socket, schema, protocol)
+            .on_connection_init(move |payload| subscription_data(state, header, payload))
+            .serve()
+    })
+}
+
+/// Authenticates a websocket connection and builds the context its subscriptions run with.
+async fn subscription_data(
+    state: Arc<AppState>,
+    header: Option<String>,
+    payload: serde_json::Value,
+) -> async_graphql::Result<async_graphql::Data> {
+    let from_payload = ["Authorization", "authorization"]
+        .iter()
+        .find_map(|key| payload.get(key).and_then(|v| v.as_str()).map(str::to_owned))
+        .or_else(|| payload.get("token").and_then(|v| v.as_str()).map(|t| format!("Bearer {t}")));
+    let authorization = from_payload.or(header).unwrap_or_default();
+    let principal = state
+        .tokens
+        .authenticate(&state.db, Some(&authorization))
+        .await
+        .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+    let scope = Scope::load(&state.db, principal)
+        .await
+        .map_err(|_| async_graphql::Error::new("internal error"))?
+        .ok_or_else(|| async_graphql::Error::new("the token is invalid"))?;
+    let ctx = RequestCtx {
+        db: state.db.clone(),
+        loaders: Loaders::new(&state.db.read, &scope),
+        scope,
+        limits: state.config.limits.clone(),
+        cache: CachePolicy::default(),
+        worker: state.worker.clone(),
+        allow_private_pms_urls: state.config.allow_private_pms_urls,
+    };
+    let mut data = async_graphql::Data::default();
+    data.insert(Arc::new(ctx));
+    data.insert(state.tokens.clone());
+    data.insert(crate::graphql::events::SubscriptionAuth {
+        authorization,
+        tokens: state.tokens.clone(),
+        poll: state.config.subscription_poll,
+    });
+    Ok(data)
 }
 
 async fn readyz(State(state): State<Arc<AppState>>) -> impl IntoResponse {

@@ -18,7 +18,8 @@
 //! Tables fall in two groups:
 //! - control tables: [`app`], [`api_token`], [`customer`], [`integration`], [`sync_job`], and the
 //!   [`change_log`] the sync engine writes, the lifecycle [`event`] feed derived from it, the apps'
-//!   [`access_override`]s, and the [`sandbox_timeline`] of the built-in sandbox;
+//!   [`access_override`]s, the apps' [`webhook_endpoint`]s with their [`webhook_delivery`] queue
+//!   and [`webhook_attempt`] log, and the [`sandbox_timeline`] of the built-in sandbox;
 //! - synced tables, one row per PMS record of an integration: [`property`], [`unit`],
 //!   [`unit_space`], [`resident`], [`lease`], [`lease_resident`]. They all carry the common
 //!   columns `id`, `integration_id`, `remote_id` (unique per integration), `remote_data`,
@@ -41,3 +42,6 @@ pub mod sandbox_timeline;
 pub mod sync_job;
 pub mod unit;
 pub mod unit_space;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

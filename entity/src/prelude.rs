@@ -16,3 +16,6 @@ pub use crate::sandbox_timeline::Entity as SandboxTimeline;
 pub use crate::sync_job::Entity as SyncJob;
 pub use crate::unit::Entity as Unit;
 pub use crate::unit_space::Entity as UnitSpace;
+pub use crate::webhook_attempt::Entity as WebhookAttempt;
+pub use crate::webhook_delivery::Entity as WebhookDelivery;
+pub use crate::webhook_endpoint::Entity as WebhookEndpoint;

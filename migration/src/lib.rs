@@ -17,6 +17,7 @@ pub use sea_orm_migration::prelude::*;
 pub mod m20261122_000001_initial;
 pub mod m20261202_000001_one_scheduled_sync;
 pub mod m20261203_000001_lifecycle;
+pub mod m20261203_000002_webhooks;
 
 /// The pmsgraph migrator: every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261202_000001_one_scheduled_sync::Migration),
             Box::new(m20261203_000001_lifecycle::Migration),
+            Box::new(m20261203_000002_webhooks::Migration),
         ]
     }
 }

@@ -1,12 +1,14 @@
-//! The lifecycle event feed in GraphQL: the `Event` object and the `events` connection, paged by
+//! The lifecycle event feed in GraphQL: the `Event` object, the `events` connection, paged by
 //! feed position (gap-free: see [`crate::store::events`]), so a client that stores the last cursor
-//! it saw and asks for `after` it never misses an event, however syncs commit.
+//! it saw and asks for `after` it never misses an event, however syncs commit; and the live
+//! `events` subscription (graphql-ws), which reads the same feed by position as events commit.
 
 use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
-use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject, Subscription};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use futures::Stream;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -209,6 +211,98 @@ pub async fn page(
     let mut connection = Connection::with_additional_fields(after.is_some(), more, EventTotal { query });
     connection.edges.extend(rows.into_iter().map(|row| Edge::new(PositionCursor(row.position), Event(row))));
     Ok(connection)
+}
+
+/// The token a subscription was opened with, rechecked while it runs.
+#[derive(Clone)]
+pub struct SubscriptionAuth {
+    /// The `Authorization` value (`Bearer ...`).
+    pub authorization: String,
+    pub tokens: crate::auth::Tokens,
+    /// How often to look for new events.
+    pub poll: std::time::Duration,
+}
+
+/// How many polls between two checks that the token is still valid and the scope unchanged.
+const RECHECK_EVERY: u32 = 20;
+
+/// The subscription root.
+#[derive(Default)]
+pub struct EventSubscription;
+
+#[Subscription(name = "Subscription")]
+impl EventSubscription {
+    /// Lifecycle events as they commit, in feed order, over graphql-ws at `/graphql/ws`. With
+    /// `after` (an `events` cursor), the events after it come first, so a client that reconnects
+    /// with the last cursor it saw misses nothing. The stream ends when the token is revoked or
+    /// expires, or when the app's customers or integrations change (subscribe again to see them).
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        filter: Option<EventFilter>,
+    ) -> async_graphql::Result<impl Stream<Item = Event>> {
+        Ok(live(ctx, after, filter).await?)
+    }
+}
+
+/// The stream of the `events` subscription.
+async fn live(
+    ctx: &Context<'_>,
+    after: Option<String>,
+    filter: Option<EventFilter>,
+) -> GqlResult<impl Stream<Item = Event> + use<>> {
+    let rc: std::sync::Arc<super::RequestCtx> = ctx
+        .data::<std::sync::Arc<super::RequestCtx>>()
+        .map_err(|_| ApiError::internal(std::io::Error::other("request context missing")))?
+        .clone();
+    let auth = ctx
+        .data::<SubscriptionAuth>()
+        .map_err(|_| ApiError::bad_input("subscriptions are served over graphql-ws at /graphql/ws"))?
+        .clone();
+    let after = after.as_deref().map(PositionCursor::decode_cursor).transpose()?.map(|c| c.0);
+    let start = match after {
+        Some(position) => position,
+        None => feed::head(&rc.db).await?,
+    };
+    let mut query = feed_query(ctx, filter.unwrap_or_default(), Some(start)).await?;
+    let batch = rc.limits.max_page_size as u64;
+    Ok(async_stream::stream! {
+        let mut ticker = tokio::time::interval(auth.poll);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut polls = 0u32;
+        loop {
+            ticker.tick().await;
+            polls = polls.wrapping_add(1);
+            if polls.is_multiple_of(RECHECK_EVERY) && !still_valid(&rc, &auth).await {
+                break;
+            }
+            match feed::read(&rc.db, &query, batch).await {
+                Ok(rows) => {
+                    for row in rows {
+                        query.after = Some(row.position);
+                        yield Event(row);
+                    }
+                }
+                Err(err) => tracing::warn!(error = %err, "an events subscription cannot read the feed"),
+            }
+        }
+    })
+}
+
+/// Whether a subscription may go on: its token still authenticates, and its scope still holds the
+/// same integrations. A database error keeps it going (the next check decides).
+async fn still_valid(rc: &super::RequestCtx, auth: &SubscriptionAuth) -> bool {
+    let principal = match auth.tokens.authenticate(&rc.db, Some(&auth.authorization)).await {
+        Ok(principal) => principal,
+        Err(ApiError::Internal(_)) => return true,
+        Err(_) => return false,
+    };
+    match crate::scope::Scope::load(&rc.db, principal).await {
+        Ok(Some(scope)) => scope.integration_ids() == rc.scope.integration_ids(),
+        Ok(None) => false,
+        Err(_) => true,
+    }
 }
 
 #[cfg(test)]

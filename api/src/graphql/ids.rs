@@ -24,10 +24,12 @@ pub enum NodeType {
     LeaseResident,
     SyncJob,
     Event,
+    WebhookEndpoint,
+    WebhookDelivery,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 10] = [
+    const ALL: [NodeType; 12] = [
         NodeType::Customer,
         NodeType::Integration,
         NodeType::Property,
@@ -38,6 +40,8 @@ impl NodeType {
         NodeType::LeaseResident,
         NodeType::SyncJob,
         NodeType::Event,
+        NodeType::WebhookEndpoint,
+        NodeType::WebhookDelivery,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -52,6 +56,8 @@ impl NodeType {
             NodeType::LeaseResident => "LeaseResident",
             NodeType::SyncJob => "SyncJob",
             NodeType::Event => "Event",
+            NodeType::WebhookEndpoint => "WebhookEndpoint",
+            NodeType::WebhookDelivery => "WebhookDelivery",
         }
     }
 
@@ -68,6 +74,8 @@ impl NodeType {
             NodeType::LeaseResident => "lease resident",
             NodeType::SyncJob => "sync job",
             NodeType::Event => "event",
+            NodeType::WebhookEndpoint => "webhook endpoint",
+            NodeType::WebhookDelivery => "webhook delivery",
         }
     }
 }

@@ -13,8 +13,9 @@ pub mod mutation;
 pub mod onboarding_link;
 pub mod scalars;
 pub mod types;
+pub mod webhooks;
 
-use async_graphql::{Context, EmptySubscription, ID, InputObject, Object, Schema};
+use async_graphql::{Context, ID, InputObject, Object, Schema};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query as SqlQuery, SelectStatement, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
@@ -34,11 +35,11 @@ use loaders::Loaders;
 use scalars::Date;
 use types::{Customer, Integration, Lease, LeaseResident, Node, Property, Resident, SyncJob, Unit, UnitSpace, Viewer};
 
-pub type PmsSchema = Schema<Query, mutation::Mutation, EmptySubscription>;
+pub type PmsSchema = Schema<Query, mutation::Mutation, events::EventSubscription>;
 
 /// Builds the schema with its limits; it needs no database, so `pmsgraph schema` can print it.
 pub fn build_schema(limits: &Limits, introspection: bool) -> PmsSchema {
-    let mut builder = Schema::build(Query, mutation::Mutation, EmptySubscription)
+    let mut builder = Schema::build(Query, mutation::Mutation::default(), events::EventSubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
@@ -288,6 +289,7 @@ impl Query {
                 l.sync_jobs.load_one(uuid).await.map_err(map)?.map(|m| Node::SyncJob(SyncJob(m)))
             }
             NodeType::Event => l.events.load_one(uuid).await.map_err(map)?.map(|m| Node::Event(events::Event(m))),
+            NodeType::WebhookEndpoint | NodeType::WebhookDelivery => webhooks::node(rc, node, uuid).await?,
         };
         Ok(found.ok_or(ApiError::NotFound(node.noun()))?)
     }
@@ -303,6 +305,19 @@ impl Query {
         filter: Option<events::EventFilter>,
     ) -> GqlResult<events::EventConn> {
         events::page(ctx, first, after, filter).await
+    }
+
+    /// The app's webhook endpoints in the token's environment.
+    #[graphql(complexity = "connection::page_cost(first, last, child_complexity)")]
+    async fn webhook_endpoints(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> GqlResult<Conn<webhooks::WebhookEndpoint>> {
+        webhooks::endpoints(ctx, first, after, last, before).await
     }
 
     /// Matches an app's people to one customer's residents: MATCH when exactly one resident has

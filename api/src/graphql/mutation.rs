@@ -164,10 +164,15 @@ fn time_of_day(value: Option<String>, name: &str) -> Result<Option<NaiveTime>, A
         .transpose()
 }
 
-pub struct Mutation;
+/// The mutation root: onboarding, syncs and access overrides ([`CoreMutation`]) and webhooks.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(CoreMutation, super::webhooks::WebhookMutation);
+
+#[derive(Default)]
+pub struct CoreMutation;
 
 #[Object]
-impl Mutation {
+impl CoreMutation {
     /// Adds a customer (a property management company) in the token's environment.
     async fn create_customer(
         &self,

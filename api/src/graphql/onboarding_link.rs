@@ -19,8 +19,9 @@ use crate::error::ApiError;
 pub const QUERIES: [&str; 3] = ["viewer", "node", "customers"];
 /// Mutations an onboarding link may use.
 pub const MUTATIONS: [&str; 4] = ["connectIntegration", "updateIntegration", "checkDataAccess", "enableIntegration"];
-/// Types of synced data and what derives from it (events, access), none of which a link may read.
-const SYNCED_DATA: [&str; 11] = [
+/// Types of synced data and what derives from it (events, access), and the app's webhooks, none of
+/// which a link may read.
+const SYNCED_DATA: [&str; 14] = [
     "Property",
     "Unit",
     "UnitSpace",
@@ -32,6 +33,9 @@ const SYNCED_DATA: [&str; 11] = [
     "AccessOverride",
     "UnitOccupant",
     "ResidentMatch",
+    "WebhookEndpoint",
+    "WebhookDelivery",
+    "WebhookAttempt",
 ];
 
 /// Whether an onboarding link may resolve `field` of `parent`.
@@ -39,6 +43,7 @@ pub fn allowed(parent: &str, field: &str) -> bool {
     match parent {
         "Query" => QUERIES.contains(&field) || field.starts_with("__"),
         "Mutation" => MUTATIONS.contains(&field),
+        "Subscription" => false,
         parent => !SYNCED_DATA.contains(&parent),
     }
 }

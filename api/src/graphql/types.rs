@@ -32,6 +32,8 @@ pub enum Node {
     LeaseResident(LeaseResident),
     SyncJob(SyncJob),
     Event(super::events::Event),
+    WebhookEndpoint(super::webhooks::WebhookEndpoint),
+    WebhookDelivery(super::webhooks::WebhookDelivery),
 }
 
 /// The app behind the token, and the environment the token sees.

@@ -42,7 +42,8 @@ pub struct NewEvent {
 }
 
 /// Appends events of one integration to the feed, inside the caller's transaction, and returns
-/// them with their positions. Call it last in the transaction: the feed lock is held until commit.
+/// them with their positions, creating their webhook deliveries in the same transaction. Call it
+/// last in the transaction: the feed lock is held until commit.
 pub async fn append<C: ConnectionTrait>(
     txn: &C,
     integration_id: Uuid,
@@ -100,6 +101,8 @@ pub async fn append<C: ConnectionTrait>(
         });
         event::Entity::insert_many(models).exec_without_returning(txn).await?;
     }
+    // Deliveries commit with their events: a committed event always has its webhooks owed.
+    super::webhooks::enqueue(txn, customer_id, &rows).await?;
     Ok(rows)
 }
 

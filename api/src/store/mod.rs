@@ -9,6 +9,7 @@
 //! - [`integrations`]: integration status, the data-access matrix and the enable gate.
 //! - [`jobs`]: the sync job queue and run records.
 //! - [`sandbox`]: the built-in sandbox's timeline step.
+//! - [`webhooks`]: apps' webhook endpoints, the delivery queue and the attempt log.
 
 pub mod access;
 pub mod apps;
@@ -18,6 +19,7 @@ pub mod ingest;
 pub mod integrations;
 pub mod jobs;
 pub mod sandbox;
+pub mod webhooks;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
