@@ -471,3 +471,33 @@ async fn a_subscription_streams_events_as_syncs_commit_and_resumes_after_a_curso
     assert!(quiet.is_err(), "another app's subscription received {quiet:?}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_first_sync_of_a_large_portfolio_is_one_event_and_one_delivery() {
+    let size = pmsgraph_sandbox::Size { properties: 20, units_per_property: 100 };
+    let server = TestServer::start_with(|config| {
+        quick_retries(config);
+        config.sandbox.size = size;
+    })
+    .await;
+    let token = server.token("wifi-vendor", Environment::Sandbox).await;
+    let seen: Receiver = Arc::default();
+    let url = start_receiver(seen.clone()).await;
+    let answer = server.gql(&token, CREATE, json!({ "url": url })).await;
+    let secret = answer.data()["createWebhookEndpoint"]["secret"].as_str().expect("a secret").to_owned();
+    seen.lock().expect("state").secrets.push(secret);
+
+    let (_, job) = enabled(&server, &token, "sandbox").await;
+    assert_eq!(job["status"], "SUCCESS", "{job}");
+    let created = job["counts"]["created"].as_u64().expect("counts");
+    assert!(created > 2_000 * 2, "units, leases and people: {job}");
+
+    let answer = server.gql(&token, "{ events(first: 10) { totalCount nodes { id type data } } }", json!({})).await;
+    let events = &answer.data()["events"];
+    assert_eq!(events["totalCount"], 1, "{events:#}");
+    assert_eq!(events["nodes"][0]["type"], "INITIAL_SYNC_COMPLETED");
+    assert_eq!(events["nodes"][0]["data"]["counts"]["created"], created);
+    wait_until("the one delivery arrives", async || seen.lock().expect("state").requests == 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(seen.lock().expect("state").requests, 1, "one event, one request");
+}
