@@ -18,6 +18,7 @@ pub mod m20261122_000001_initial;
 pub mod m20261202_000001_one_scheduled_sync;
 pub mod m20261203_000001_lifecycle;
 pub mod m20261203_000002_webhooks;
+pub mod m20261203_000003_one_running_job;
 
 /// The pmsgraph migrator: every migration, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_one_scheduled_sync::Migration),
             Box::new(m20261203_000001_lifecycle::Migration),
             Box::new(m20261203_000002_webhooks::Migration),
+            Box::new(m20261203_000003_one_running_job::Migration),
         ]
     }
 }

@@ -4,8 +4,11 @@
 //! A job is queued as a row (QUEUED), claimed by a worker with a lease (RUNNING, `claimed_by`,
 //! `lease_expires_at`), kept alive by heartbeats, and finished with its status, counts and errors.
 //! A claim is one conditional UPDATE (`... WHERE id = ? AND (QUEUED, or RUNNING with an expired
-//! lease)`), so two workers, in one process or several, never both win the same job, on SQLite and
-//! on PostgreSQL alike; a job whose worker died is claimed again once its lease lapses.
+//! lease)`; on PostgreSQL `... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)`), so two workers,
+//! in one process or several, never both win the same job; a job whose worker died is claimed
+//! again once its lease lapses. At most one job of an integration runs at a time: the claim skips
+//! integrations with a RUNNING job, and a partial unique index (migration `one_running_job`)
+//! refuses the race where two workers start two jobs of one integration at once.
 //!
 //! Scheduled syncs are queued through [`enqueue_scheduled`]: a partial unique index (migration
 //! `one_scheduled_sync`) admits one pending SCHEDULE job per integration, so schedulers in several
@@ -16,7 +19,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -149,21 +153,34 @@ pub async fn recent_full(db: &Db, integration_id: Uuid, limit: u64) -> Result<Ve
 /// with no other job running under a live lease (one sync per integration at a time, so a scoped
 /// sync never interleaves its writes with a full one; exact on SQLite, whose writes are serial, and
 /// all but exact on PostgreSQL, where two claims committing at once may both pass).
+/// A job a worker may take: QUEUED while no job of its integration is RUNNING (one run per
+/// integration at a time; a partial unique index backs this up), or RUNNING with a lapsed lease
+/// (its worker died: it is resumed before anything else of its integration runs).
 fn claimable(at: DateTime<Utc>) -> Condition {
-    let mut busy = sea_orm::sea_query::Query::select();
-    busy.column(sync_job::Column::IntegrationId)
+    let mut running = sea_orm::sea_query::Query::select();
+    running
+        .column(sync_job::Column::IntegrationId)
         .from(sync_job::Entity)
-        .and_where(sync_job::Column::Status.eq(RUNNING))
-        .and_where(sync_job::Column::LeaseExpiresAt.gte(at));
-    Condition::all()
-        .add(Condition::any().add(sync_job::Column::Status.eq(QUEUED)).add(
-            Condition::all().add(sync_job::Column::Status.eq(RUNNING)).add(sync_job::Column::LeaseExpiresAt.lt(at)),
-        ))
-        .add(sync_job::Column::IntegrationId.not_in_subquery(busy.to_owned()))
+        .and_where(sync_job::Column::Status.eq(RUNNING));
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(sync_job::Column::Status.eq(QUEUED))
+                .add(sync_job::Column::IntegrationId.not_in_subquery(running.to_owned())),
+        )
+        .add(Condition::all().add(sync_job::Column::Status.eq(RUNNING)).add(sync_job::Column::LeaseExpiresAt.lt(at)))
 }
 
 /// Claims the oldest claimable job (queued, or running with a lapsed lease) for `worker`.
+///
+/// On PostgreSQL one statement picks and claims it, passing over rows other workers are claiming
+/// at that moment (`FOR UPDATE SKIP LOCKED`), so workers in many processes never queue up behind
+/// one row. On SQLite, whose writes are serial, the oldest candidates are tried in turn with the
+/// conditional update of [`claim`].
 pub async fn claim_next(db: &Db, worker: &str, lease: Duration) -> Result<Option<sync_job::Model>, StoreError> {
+    if db.write.get_database_backend() == DbBackend::Postgres {
+        return claim_next_skip_locked(db, worker, lease).await;
+    }
     let at = now();
     let candidates: Vec<Uuid> = sync_job::Entity::find()
         .select_only()
@@ -180,6 +197,34 @@ pub async fn claim_next(db: &Db, worker: &str, lease: Duration) -> Result<Option
         }
     }
     Ok(None)
+}
+
+async fn claim_next_skip_locked(db: &Db, worker: &str, lease: Duration) -> Result<Option<sync_job::Model>, StoreError> {
+    use sea_orm::sea_query::{LockBehavior, LockType, Order, Query};
+    let at = now();
+    let expires = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
+    let mut pick = Query::select();
+    pick.column(sync_job::Column::Id)
+        .from(sync_job::Entity)
+        .cond_where(claimable(at))
+        .order_by(sync_job::Column::QueuedAt, Order::Asc)
+        .limit(1)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    let claimed = sync_job::Entity::update_many()
+        .col_expr(sync_job::Column::Status, Expr::value(RUNNING))
+        .col_expr(sync_job::Column::ClaimedBy, Expr::value(worker))
+        .col_expr(sync_job::Column::LeaseExpiresAt, Expr::value(expires))
+        .col_expr(sync_job::Column::StartedAt, Expr::value(at))
+        .filter(sync_job::Column::Id.in_subquery(pick.to_owned()))
+        .exec_with_returning(&db.write)
+        .await;
+    match claimed {
+        Ok(mut rows) => Ok(rows.pop()),
+        // Another worker started a job of the same integration between our snapshot and our
+        // write: the one-running-job index refused this claim; the next poll tries again.
+        Err(err) if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Claims one job for `worker` if it is claimable; `None` if another worker holds it or it ended.
@@ -199,7 +244,12 @@ pub async fn claim(
         .filter(sync_job::Column::Id.eq(job_id))
         .filter(claimable(at))
         .exec(&db.write)
-        .await?;
+        .await;
+    let claimed = match claimed {
+        Ok(claimed) => claimed,
+        Err(err) if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => return Ok(None),
+        Err(err) => return Err(err.into()),
+    };
     if claimed.rows_affected == 1 { Ok(sync_job::Entity::find_by_id(job_id).one(&db.write).await?) } else { Ok(None) }
 }
 

@@ -5,14 +5,14 @@
 //! vault with the endpoint id as associated data and are returned in plain text only when issued.
 //! Endpoint writes bump the app's generation, so no cached answer outlives them.
 //!
-//! Deliveries are claimed like sync jobs: a conditional update takes a due, unclaimed (or
-//! lapsed) row for one worker with a lease, so two workers never send the same delivery at once
-//! and a worker that died loses its claims when their leases lapse.
+//! Deliveries are claimed like sync jobs: an update takes due, unclaimed (or lapsed) rows for one
+//! dispatcher with a lease (on PostgreSQL with `FOR UPDATE SKIP LOCKED`), so two dispatchers never
+//! send the same delivery at once and a dispatcher that died loses its claims when they lapse.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
 };
 use serde_json::Value;
@@ -297,7 +297,19 @@ fn claimable(at: DateTime<Utc>) -> Condition {
         )
 }
 
-/// Claims up to `limit` due deliveries of enabled endpoints for `worker`, for `lease`.
+/// Deliveries of enabled endpoints that are due and unclaimed (or whose claim lapsed).
+fn due(at: DateTime<Utc>) -> Condition {
+    let mut enabled = sea_orm::sea_query::Query::select();
+    enabled
+        .column(webhook_endpoint::Column::Id)
+        .from(webhook_endpoint::Entity)
+        .and_where(webhook_endpoint::Column::Enabled.eq(true));
+    claimable(at).add(webhook_delivery::Column::EndpointId.in_subquery(enabled.to_owned()))
+}
+
+/// Claims up to `limit` due deliveries of enabled endpoints for `worker`, for `lease`. On
+/// PostgreSQL one statement picks and claims them, passing over rows other dispatchers are
+/// claiming (`FOR UPDATE SKIP LOCKED`); on SQLite each candidate is claimed by a conditional update.
 pub async fn claim_due(
     db: &Db,
     worker: &str,
@@ -305,39 +317,46 @@ pub async fn claim_due(
     limit: u64,
 ) -> Result<Vec<Claimed>, StoreError> {
     let at = now();
-    let candidates: Vec<Uuid> = webhook_delivery::Entity::find()
-        .select_only()
-        .column(webhook_delivery::Column::Id)
-        .inner_join(webhook_endpoint::Entity)
-        .filter(webhook_endpoint::Column::Enabled.eq(true))
-        .filter(claimable(at))
-        .order_by_asc(webhook_delivery::Column::NextAttemptAt)
-        .limit(limit)
-        .into_tuple()
-        .all(&db.read)
-        .await?;
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
     let expires = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(1));
-    let mut claimed_ids = Vec::with_capacity(candidates.len());
-    for id in candidates {
-        let claimed = webhook_delivery::Entity::update_many()
+    let claim = || {
+        webhook_delivery::Entity::update_many()
             .col_expr(webhook_delivery::Column::ClaimedBy, Expr::value(worker))
             .col_expr(webhook_delivery::Column::LeaseExpiresAt, Expr::value(expires))
-            .filter(webhook_delivery::Column::Id.eq(id))
-            .filter(claimable(at))
-            .exec(&db.write)
+    };
+    let deliveries = if db.write.get_database_backend() == DbBackend::Postgres {
+        use sea_orm::sea_query::{LockBehavior, LockType, Order, Query};
+        let mut pick = Query::select();
+        pick.column(webhook_delivery::Column::Id)
+            .from(webhook_delivery::Entity)
+            .cond_where(due(at))
+            .order_by(webhook_delivery::Column::NextAttemptAt, Order::Asc)
+            .limit(limit)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        claim().filter(webhook_delivery::Column::Id.in_subquery(pick.to_owned())).exec_with_returning(&db.write).await?
+    } else {
+        let candidates: Vec<Uuid> = webhook_delivery::Entity::find()
+            .select_only()
+            .column(webhook_delivery::Column::Id)
+            .filter(due(at))
+            .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+            .limit(limit)
+            .into_tuple()
+            .all(&db.read)
             .await?;
-        if claimed.rows_affected == 1 {
-            claimed_ids.push(id);
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for id in candidates {
+            let rows = claim()
+                .filter(webhook_delivery::Column::Id.eq(id))
+                .filter(claimable(at))
+                .exec_with_returning(&db.write)
+                .await?;
+            claimed.extend(rows);
         }
+        claimed
+    };
+    if deliveries.is_empty() {
+        return Ok(Vec::new());
     }
-    let deliveries = webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::Id.is_in(claimed_ids))
-        .filter(webhook_delivery::Column::ClaimedBy.eq(worker))
-        .all(&db.write)
-        .await?;
     let endpoint_ids: Vec<Uuid> = deliveries.iter().map(|d| d.endpoint_id).collect();
     let event_ids: Vec<Uuid> = deliveries.iter().map(|d| d.event_id).collect();
     let endpoints = webhook_endpoint::Entity::find()
