@@ -8,9 +8,33 @@ use std::time::Duration;
 use crate::auth::TokenKey;
 use crate::sync::WorkerConfig;
 
+/// What a `pmsgraph serve` process does, so that reads and syncs can scale apart on PostgreSQL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// Serve the GraphQL API only: mutations queue jobs for worker processes.
+    Api,
+    /// Run sync jobs, the scheduler and webhook deliveries only (and `/healthz`, `/readyz`).
+    Worker,
+    /// Both (the default, and what one embedded SQLite process does).
+    #[default]
+    All,
+}
+
+impl Role {
+    pub const fn serves_api(self) -> bool {
+        matches!(self, Role::Api | Role::All)
+    }
+
+    pub const fn runs_jobs(self) -> bool {
+        matches!(self, Role::Worker | Role::All)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub bind: SocketAddr,
+    /// What this process does: serve the API, run jobs, or both.
+    pub role: Role,
     /// Where the embedded defaults live: the SQLite file and the generated key file.
     pub data_dir: PathBuf,
     /// `sqlite://...` or `postgres://...`; `None` means the SQLite file in `data_dir`.
@@ -42,6 +66,7 @@ impl Config {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            role: Role::All,
             data_dir: data_dir.into(),
             database_url: None,
             cache: CacheConfig::default(),

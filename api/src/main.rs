@@ -189,6 +189,17 @@ struct ServeArgs {
     /// Do not mount the built-in sandbox PMSs (nor set up the first-run demo).
     #[arg(long, env = "PMSGRAPH_NO_SANDBOX")]
     no_sandbox: bool,
+    /// What this process does: `api` (GraphQL only), `worker` (syncs, schedule, webhooks) or `all`.
+    #[arg(long, env = "PMSGRAPH_ROLE", value_enum, default_value = "all")]
+    role: pmsgraph::config::Role,
+    /// How long a worker's claim on a job lasts without a heartbeat: a job whose process died is
+    /// taken over this long after its last heartbeat.
+    #[arg(long, env = "PMSGRAPH_JOB_LEASE_SECS", default_value_t = 60)]
+    job_lease_secs: u64,
+    /// Let PMS and webhook URLs reach private and loopback addresses (development and tests only:
+    /// never in production, where it would let customers' URLs call into your network).
+    #[arg(long, env = "PMSGRAPH_ALLOW_PRIVATE_URLS")]
+    allow_private_urls: bool,
     #[command(flatten)]
     world: WorldArgs,
 }
@@ -297,27 +308,40 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.cache.max_bytes = args.cache_max_bytes;
     config.introspection = !args.no_introspection;
     config.worker.schedule.min_interval = Duration::from_secs(args.min_sync_interval_secs);
+    // Look for due integrations at least as often as the shortest interval allows them to come due.
+    config.worker.schedule.tick =
+        config.worker.schedule.tick.min(config.worker.schedule.min_interval).max(Duration::from_secs(1));
     config.worker.schedule.enabled = !args.no_scheduler;
     config.rate_limit.enabled = !args.no_rate_limit;
     config.rate_limit.per_second = args.rate_limit_per_second;
     config.rate_limit.burst = args.rate_limit_burst;
     config.worker.max_concurrent = args.max_concurrent_syncs.max(1);
+    config.worker.lease = Duration::from_secs(args.job_lease_secs.max(3));
+    config.role = args.role;
+    config.allow_private_pms_urls = args.allow_private_urls;
     config.sandbox =
         SandboxConfig { enabled: !args.no_sandbox, seed: args.world.sandbox_seed, size: args.world.sandbox_size };
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
-    tracing::info!(%addr, "pmsgraph is serving GraphQL at http://{addr}/graphql");
     let state = app.state();
+    if state.config.role.serves_api() {
+        tracing::info!(%addr, role = ?state.config.role, "pmsgraph is serving GraphQL at http://{addr}/graphql");
+    } else {
+        tracing::info!(%addr, "pmsgraph is running as a worker (syncs, schedule, webhooks); health at /healthz");
+    }
     if state.sandbox.is_some() {
         tracing::info!("the built-in Entrata sandbox answers at {}", sandbox::entrata_url(addr));
-        if let Some(demo) = sandbox::first_run(&state, addr).await? {
-            print_first_run(&demo, addr);
-            tokio::spawn(async move {
-                if let Err(err) = sandbox::finish_first_run(&state, demo.integration_id).await {
-                    tracing::error!(error = %err, "the demo integration could not be enabled");
-                }
-            });
-        }
+    }
+    if state.sandbox.is_some()
+        && state.config.role.serves_api()
+        && let Some(demo) = sandbox::first_run(&state, addr).await?
+    {
+        print_first_run(&demo, addr);
+        tokio::spawn(async move {
+            if let Err(err) = sandbox::finish_first_run(&state, demo.integration_id).await {
+                tracing::error!(error = %err, "the demo integration could not be enabled");
+            }
+        });
     }
     app.run_until(shutdown_signal()).await?;
     Ok(())

@@ -93,26 +93,27 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves (and runs the sync worker and the webhook dispatcher) until `shutdown` completes,
-    /// then finishes in-flight requests, the running sync job and the webhook attempts under way.
+    /// Serves (and, unless the role is `api`, runs the sync worker and the webhook dispatcher) until
+    /// `shutdown` completes, then finishes in-flight requests, the running sync job and the webhook
+    /// attempts under way. A `worker` process serves only `/healthz`, `/readyz` and the sandbox.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        let worker = tokio::spawn(self.state.worker.clone().run_until(stopped(stop_rx.clone())));
-        let webhooks = self
-            .state
-            .config
-            .webhooks
-            .enabled
+        let role = self.state.config.role;
+        let worker =
+            role.runs_jobs().then(|| tokio::spawn(self.state.worker.clone().run_until(stopped(stop_rx.clone()))));
+        let webhooks = (role.runs_jobs() && self.state.config.webhooks.enabled)
             .then(|| tokio::spawn(self.state.webhooks.clone().run_until(stopped(stop_rx.clone()))));
         let serving = axum::serve(self.listener, router(self.state)).with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop_tx.send(true);
         });
         let served = serving.await;
-        if let Err(err) = worker.await {
+        if let Some(worker) = worker
+            && let Err(err) = worker.await
+        {
             tracing::error!(error = %err, "the sync worker ended abnormally");
         }
         if let Some(webhooks) = webhooks
@@ -127,9 +128,11 @@ impl Application {
 pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.config.limits.max_body_bytes;
     let simulators = state.sandbox.clone().map(pmsgraph_sandbox::router).unwrap_or_default();
-    Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
-        .route("/graphql/ws", get(graphql_ws))
+    let mut routes = Router::new();
+    if state.config.role.serves_api() {
+        routes = routes.route("/graphql", get(graphiql).post(graphql)).route("/graphql/ws", get(graphql_ws));
+    }
+    routes
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .with_state(state)
