@@ -100,15 +100,12 @@ pub async fn connect(
     Ok(integrations::get(db, row.id).await?)
 }
 
-/// Starts a data-access check in the background; the matrix shows PENDING until each answers.
+/// Queues a data-access check for a worker (this process's, if it runs jobs, is woken at once);
+/// the matrix shows PENDING until each resource answers.
 pub async fn start_access_check(worker: &Worker, integration_id: Uuid) -> Result<(), ApiError> {
     integrations::mark_access_pending(worker.db(), integration_id).await?;
-    let worker = worker.clone();
-    tokio::spawn(async move {
-        if let Err(err) = run_access_check(&worker, integration_id).await {
-            tracing::error!(integration = %integration_id, error = %err, "cannot record a data-access check");
-        }
-    });
+    store::access_checks::request(worker.db(), integration_id).await?;
+    worker.notify();
     Ok(())
 }
 

@@ -16,7 +16,8 @@
 //! - JSON documents are `serde_json::Value` (`jsonb` on PostgreSQL, text on SQLite).
 //!
 //! Tables fall in two groups:
-//! - control tables: [`app`], [`api_token`], [`customer`], [`integration`], [`sync_job`], and the
+//! - control tables: [`app`], [`api_token`], [`customer`], [`integration`], [`sync_job`],
+//!   [`access_check`] (data-access checks as jobs), and the
 //!   [`change_log`] the sync engine writes, the lifecycle [`event`] feed derived from it, the apps'
 //!   [`access_override`]s, the apps' [`webhook_endpoint`]s with their [`webhook_delivery`] queue
 //!   and [`webhook_attempt`] log, and the [`sandbox_timeline`] of the built-in sandbox;
@@ -25,6 +26,7 @@
 //!   columns `id`, `integration_id`, `remote_id` (unique per integration), `remote_data`,
 //!   `content_hash`, `created_at`, `updated_at` and `remote_deleted_at`.
 
+pub mod access_check;
 pub mod access_override;
 pub mod api_token;
 pub mod app;

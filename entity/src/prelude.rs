@@ -1,5 +1,6 @@
 //! The entities under short names: `use pmsgraph_entity::prelude::*;`.
 
+pub use crate::access_check::Entity as AccessCheck;
 pub use crate::access_override::Entity as AccessOverride;
 pub use crate::api_token::Entity as ApiToken;
 pub use crate::app::Entity as App;

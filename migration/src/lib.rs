@@ -19,6 +19,7 @@ pub mod m20261202_000001_one_scheduled_sync;
 pub mod m20261203_000001_lifecycle;
 pub mod m20261203_000002_webhooks;
 pub mod m20261203_000003_one_running_job;
+pub mod m20261203_000004_access_checks;
 
 /// The pmsgraph migrator: every migration, oldest first.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_lifecycle::Migration),
             Box::new(m20261203_000002_webhooks::Migration),
             Box::new(m20261203_000003_one_running_job::Migration),
+            Box::new(m20261203_000004_access_checks::Migration),
         ]
     }
 }

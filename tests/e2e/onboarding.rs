@@ -150,3 +150,39 @@ async fn rotating_the_master_key_reseals_every_credential() {
     assert_eq!(plain["password"], "s3cret-Pa55");
     assert_eq!(pmsgraph::store::customers::reseal_all(server.db(), &rotated).await.expect("again"), (0, 1));
 }
+
+/// A data-access check is a claimed job: one whose worker died mid-check is taken over by a live
+/// worker once its lease lapses, and answered.
+#[tokio::test]
+async fn a_data_access_check_left_by_a_dead_worker_is_taken_over() {
+    use pmsgraph::store::access_checks;
+    let server = TestServer::start_with(|config| config.worker.poll = std::time::Duration::from_millis(100)).await;
+    let token = server.token("checks", Environment::Sandbox).await;
+    let customer =
+        server.gql(&token, CREATE, json!({ "name": "Checked" })).await.data()["createCustomer"]["id"].clone();
+    let url = format!("{}/sandbox/entrata", server.url);
+    let answer = server.gql(&token, CONNECT, json!({ "customer": customer, "url": url })).await;
+    let id = answer.data()["connectIntegration"]["id"].as_str().expect("an id").to_owned();
+    let (_, uuid) = pmsgraph::graphql::ids::decode(&id).expect("a global id");
+
+    // A worker of another process claims the check for one second, and dies.
+    pmsgraph::store::integrations::mark_access_pending(server.db(), uuid).await.expect("pending");
+    access_checks::request(server.db(), uuid).await.expect("queued");
+    let lost = access_checks::claim_next(server.db(), "dead-worker", std::time::Duration::from_secs(1))
+        .await
+        .expect("the queue answers");
+    assert!(lost.is_some(), "the dead worker held the check");
+
+    let query = "query($id: ID!) { node(id: $id) { ... on Integration { dataAccess { resource status } } } }";
+    let mut statuses = Vec::new();
+    for _ in 0..100 {
+        let answer = server.gql(&token, query, json!({ "id": id })).await;
+        statuses = answer.data()["node"]["dataAccess"].as_array().cloned().unwrap_or_default();
+        if statuses.len() == 4 && statuses.iter().all(|s| s["status"] != "PENDING") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Answered by the live worker (the sandbox does not know this user, so every resource is DENIED).
+    assert!(statuses.len() == 4 && statuses.iter().all(|s| s["status"] == "DENIED"), "{statuses:?}");
+}

@@ -2,6 +2,7 @@
 //! bumps the data generation the response cache keys on (DESIGN.md, "Cache").
 //!
 //! - [`access`]: apps' access overrides (early move-in, late move-out).
+//! - [`access_checks`]: data-access checks as claimed jobs.
 //! - [`apps`], [`customers`]: tenants and their integrations.
 //! - [`ingest`]: stores normalized records for an integration, diffing by content hash, and logs
 //!   each change; the sync engine and the end-to-end tests write synced data through it.
@@ -12,6 +13,7 @@
 //! - [`webhooks`]: apps' webhook endpoints, the delivery queue and the attempt log.
 
 pub mod access;
+pub mod access_checks;
 pub mod apps;
 pub mod customers;
 pub mod events;

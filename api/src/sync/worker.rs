@@ -1,5 +1,6 @@
-//! The sync worker: claims queued jobs from the database, builds the integration's connector from
-//! its decrypted credentials, runs the job, and keeps the claim alive with heartbeats while it runs.
+//! The sync worker: claims queued jobs from the database (data-access checks first, then syncs),
+//! builds the integration's connector from its decrypted credentials, runs the job, and keeps the
+//! claim alive with heartbeats while it runs.
 //!
 //! Any number of workers, in one process or several, can share the queue: a claim is atomic and
 //! leased (see [`store::jobs`](crate::store::jobs)), and a job whose worker died is taken again once
@@ -28,7 +29,7 @@ use super::scheduler::{self, SchedulerConfig};
 use crate::connectors;
 use crate::db::Db;
 use crate::store::jobs::{self, JobError, Outcome, Trigger};
-use crate::store::{StoreError, ingest::Counts, integrations};
+use crate::store::{StoreError, access_checks, ingest::Counts, integrations};
 use crate::vault::Vault;
 
 /// The code of a scheduled run refused because a resource is newly DENIED; it pauses the integration.
@@ -60,6 +61,13 @@ impl Default for WorkerConfig {
             schedule: SchedulerConfig::default(),
         }
     }
+}
+
+/// What a worker holds a leased claim on.
+#[derive(Debug, Clone, Copy)]
+enum Claim {
+    SyncJob,
+    AccessCheck,
 }
 
 #[derive(Clone)]
@@ -96,7 +104,7 @@ impl Worker {
     /// that was one failure too many.
     async fn run_claimed(&self, job: sync_job::Model) -> Result<sync_job::Model, StoreError> {
         tracing::info!(job = %job.id, integration = %job.integration_id, scope = %job.scope, "sync started");
-        let heartbeat = self.spawn_heartbeat(job.id);
+        let heartbeat = self.spawn_heartbeat(Claim::SyncJob, job.id);
         let outcome = self.execute(&job).await;
         heartbeat.abort();
         tracing::info!(
@@ -114,15 +122,33 @@ impl Worker {
         Ok(finished)
     }
 
-    fn spawn_heartbeat(&self, job_id: Uuid) -> tokio::task::JoinHandle<()> {
+    /// Runs a claimed data-access check, its claim kept alive meanwhile, and marks it done.
+    async fn run_access_check(&self, check: pmsgraph_entity::access_check::Model) {
+        let heartbeat = self.spawn_heartbeat(Claim::AccessCheck, check.id);
+        tracing::info!(check = %check.id, integration = %check.integration_id, "data-access check started");
+        if let Err(err) = crate::onboarding::run_access_check(self, check.integration_id).await {
+            tracing::error!(integration = %check.integration_id, error = %err, "cannot record a data-access check");
+        }
+        heartbeat.abort();
+        if let Err(err) = access_checks::finish(&self.db, check.id, &self.id).await {
+            tracing::error!(check = %check.id, error = %err, "cannot record the end of a data-access check");
+        }
+    }
+
+    /// Extends a claim every third of the lease until aborted, or until the claim is lost.
+    fn spawn_heartbeat(&self, claim: Claim, id: Uuid) -> tokio::task::JoinHandle<()> {
         let (db, worker, lease) = (self.db.clone(), self.id.clone(), self.config.lease);
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(lease / 3).await;
-                match jobs::heartbeat(&db, job_id, &worker, lease).await {
+                let held = match claim {
+                    Claim::SyncJob => jobs::heartbeat(&db, id, &worker, lease).await,
+                    Claim::AccessCheck => access_checks::heartbeat(&db, id, &worker, lease).await,
+                };
+                match held {
                     Ok(true) => {}
                     Ok(false) => break,
-                    Err(err) => tracing::warn!(job = %job_id, error = %err, "heartbeat failed"),
+                    Err(err) => tracing::warn!(?claim, %id, error = %err, "heartbeat failed"),
                 }
             }
         })
@@ -253,6 +279,18 @@ impl Worker {
                     Err(_) => break,
                 },
             };
+            match access_checks::claim_next(&self.db, &self.id, self.config.lease).await {
+                Ok(Some(check)) => {
+                    let worker = self.clone();
+                    running.spawn(async move {
+                        worker.run_access_check(check).await;
+                        drop(permit);
+                    });
+                    continue;
+                }
+                Ok(None) => {}
+                Err(err) => tracing::error!(error = %err, "the worker cannot reach the access-check queue"),
+            }
             match jobs::claim_next(&self.db, &self.id, self.config.lease).await {
                 Ok(Some(job)) => {
                     let worker = self.clone();
