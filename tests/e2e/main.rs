@@ -14,3 +14,4 @@ mod read_api;
 mod support;
 mod sync;
 mod tenancy;
+mod yardi;
