@@ -1,7 +1,8 @@
 //! `pmsgraph bench sync`: how fast a sync is, measured the way it runs in production. A separate
-//! `pmsgraph sandbox serve` process serves a sandbox world over loopback HTTP; this process syncs it
-//! into a fresh database (SQLite, and PostgreSQL when given an admin URL) twice, a full sync and
-//! then a no-change re-sync, and prints records per second, rows written and its own peak RSS.
+//! `pmsgraph sandbox serve` process serves a sandbox world over loopback HTTP, in Entrata's and in
+//! Yardi's wire format; this process syncs it into a fresh database (SQLite, and PostgreSQL when
+//! given an admin URL) twice per PMS, a full sync and then a no-change re-sync, and prints records
+//! per second, rows written and its own peak RSS.
 //!
 //! Figures are printed, never asserted: a benchmark informs, tests decide.
 
@@ -33,6 +34,8 @@ pub struct BenchOptions {
 /// One measured sync.
 pub struct Figures {
     pub backend: &'static str,
+    /// `entrata` or `yardi`: whose wire format was read.
+    pub pms: &'static str,
     pub phase: &'static str,
     pub records: u64,
     pub seconds: f64,
@@ -50,6 +53,7 @@ impl Figures {
 struct SandboxProcess {
     child: Child,
     url: String,
+    yardi_url: String,
 }
 
 impl SandboxProcess {
@@ -66,16 +70,23 @@ impl SandboxProcess {
             .context("cannot start `pmsgraph sandbox serve`")?;
         let stdout = child.stdout.take().context("no stdout from the sandbox process")?;
         let mut lines = BufReader::new(stdout).lines();
-        let mut process = SandboxProcess { child, url: String::new() };
+        let mut process = SandboxProcess { child, url: String::new(), yardi_url: String::new() };
         for line in lines.by_ref() {
             let line = line.context("cannot read the sandbox process's output")?;
+            if let Some(url) = line.strip_prefix("Yardi sandbox at ") {
+                process.yardi_url = url.trim().to_owned();
+                continue;
+            }
             if let Some(url) = line.strip_prefix("Entrata sandbox at ") {
                 process.url = url.trim().to_owned();
                 break;
             }
             println!("{line}");
         }
-        anyhow::ensure!(!process.url.is_empty(), "the sandbox process ended before serving");
+        anyhow::ensure!(
+            !process.url.is_empty() && !process.yardi_url.is_empty(),
+            "the sandbox process ended before serving"
+        );
         // Keep draining its output so that it never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         Ok(process)
@@ -101,14 +112,14 @@ pub fn peak_rss_bytes() -> Option<u64> {
 pub async fn sync(options: BenchOptions) -> anyhow::Result<Vec<Figures>> {
     let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
     let sandbox = SandboxProcess::start(&options, scratch.path())?;
-    println!("sandbox: {} (a separate process)", sandbox.url);
+    println!("sandbox: {} and {} (a separate process)", sandbox.url, sandbox.yardi_url);
     let mut figures = Vec::new();
 
     let sqlite_dir = scratch.path().join("sqlite");
     let mut config = Config::new(&sqlite_dir);
     config.allow_private_pms_urls = true;
     let db = crate::open_database(&config).await?;
-    figures.extend(backend("sqlite", &config, &db, &sandbox.url).await?);
+    figures.extend(backend("sqlite", &config, &db, &sandbox).await?);
     db.close().await;
 
     for admin_url in &options.postgres_admin_urls {
@@ -117,43 +128,55 @@ pub async fn sync(options: BenchOptions) -> anyhow::Result<Vec<Figures>> {
         config.allow_private_pms_urls = true;
         config.database_url = Some(database.url().to_owned());
         let db = crate::open_database(&config).await?;
-        figures.extend(backend("postgres", &config, &db, &sandbox.url).await?);
+        figures.extend(backend("postgres", &config, &db, &sandbox).await?);
         db.close().await;
         database.drop_now().await?;
     }
     Ok(figures)
 }
 
-/// A full sync and a no-change re-sync on one database.
-async fn backend(name: &'static str, config: &Config, db: &Db, sandbox_url: &str) -> anyhow::Result<Vec<Figures>> {
+/// For each PMS, a full sync and a no-change re-sync on one database.
+async fn backend(
+    name: &'static str,
+    config: &Config,
+    db: &Db,
+    sandbox: &SandboxProcess,
+) -> anyhow::Result<Vec<Figures>> {
     let vault = crate::vault(config)?;
     let app = store::apps::find_or_create(db, "bench").await?;
-    let customer = store::customers::create_customer(db, app.id, "Bench Living", Environment::Sandbox).await?;
-    let integration = store::customers::create_integration(db, customer.id, "ENTRATA", json!({})).await?;
-    let credentials = json!({ "base_url": sandbox_url, "username": "sandbox", "password": "sandbox" });
-    store::customers::set_credentials(db, &vault, integration.id, &credentials).await?;
-    store::integrations::set_status(db, integration.id, store::integrations::ENABLED, None).await?;
-
     let mut out = Vec::new();
-    for phase in ["full sync", "no-change re-sync"] {
-        let figures = measure(name, phase, db, &vault, config, integration.id).await?;
-        println!(
-            "{:<9} {:<18} {:>10} records in {:>7.2} s = {:>9.0} records/s, {:>9} rows written, peak RSS {}",
-            figures.backend,
-            figures.phase,
-            figures.records,
-            figures.seconds,
-            figures.records_per_second(),
-            figures.rows_written,
-            figures.peak_rss_bytes.map_or_else(|| "unknown".to_owned(), |b| format!("{} MB", b / (1024 * 1024))),
-        );
-        out.push(figures);
+    let entrata = json!({ "base_url": sandbox.url, "username": "sandbox", "password": "sandbox" });
+    let yardi = json!({
+        "service_url": sandbox.yardi_url, "server_name": "sandbox", "database": "sandbox",
+        "username": "sandbox", "password": "sandbox", "interface_entity": "pmsgraph", "interface_license": "sandbox",
+    });
+    for (pms, stored, credentials) in [("entrata", "ENTRATA", entrata), ("yardi", "YARDI", yardi)] {
+        let customer = store::customers::create_customer(db, app.id, "Bench Living", Environment::Sandbox).await?;
+        let integration = store::customers::create_integration(db, customer.id, stored, json!({})).await?;
+        store::customers::set_credentials(db, &vault, integration.id, &credentials).await?;
+        store::integrations::set_status(db, integration.id, store::integrations::ENABLED, None).await?;
+        for phase in ["full sync", "no-change re-sync"] {
+            let figures = measure(name, pms, phase, db, &vault, config, integration.id).await?;
+            println!(
+                "{:<9} {:<8} {:<18} {:>10} records in {:>7.2} s = {:>9.0} records/s, {:>9} rows written, peak RSS {}",
+                figures.backend,
+                figures.pms,
+                figures.phase,
+                figures.records,
+                figures.seconds,
+                figures.records_per_second(),
+                figures.rows_written,
+                figures.peak_rss_bytes.map_or_else(|| "unknown".to_owned(), |b| format!("{} MB", b / (1024 * 1024))),
+            );
+            out.push(figures);
+        }
     }
     Ok(out)
 }
 
 async fn measure(
     backend: &'static str,
+    pms: &'static str,
     phase: &'static str,
     db: &Db,
     vault: &crate::vault::Vault,
@@ -167,13 +190,14 @@ async fn measure(
     let seconds = started.elapsed().as_secs_f64();
     anyhow::ensure!(
         outcome.status == store::jobs::SUCCESS,
-        "the {phase} on {backend} ended {}: {:?}",
+        "the {pms} {phase} on {backend} ended {}: {:?}",
         outcome.status,
         outcome.errors.iter().map(|e| format!("{}: {}", e.code, e.message)).collect::<Vec<_>>()
     );
     let counts = outcome.counts;
     Ok(Figures {
         backend,
+        pms,
         phase,
         records: counts.created + counts.updated + counts.unchanged,
         seconds,

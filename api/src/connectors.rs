@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use pmsgraph_connector_core::{Connector, ConnectorError, HttpClient, HttpPolicy, Pms, reqwest};
 use pmsgraph_connector_entrata::EntrataConnector;
+use pmsgraph_connector_yardi::YardiConnector;
 use pmsgraph_entity::integration;
 
 use crate::db::Db;
@@ -47,8 +48,7 @@ pub fn build(
         pms.parse().map_err(|e: pmsgraph_connector_core::UnknownWord| ConnectorError::InvalidConfig(e.to_string()))?;
     match pms {
         Pms::Entrata => Ok(Box::new(EntrataConnector::from_stored(credentials, settings, http)?)),
-        Pms::Yardi | Pms::RealPage | Pms::Buildium => {
-            Err(ConnectorError::InvalidConfig(format!("no connector for {pms} yet")))
-        }
+        Pms::Yardi => Ok(Box::new(YardiConnector::from_stored(credentials, settings, http)?)),
+        Pms::RealPage | Pms::Buildium => Err(ConnectorError::InvalidConfig(format!("no connector for {pms} yet"))),
     }
 }

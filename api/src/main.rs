@@ -80,7 +80,7 @@ struct WorldArgs {
 
 #[derive(Subcommand)]
 enum SandboxAction {
-    /// Serve the simulators (Entrata at /sandbox/entrata), the timeline step read from the database
+    /// Serve the simulators (Entrata at /sandbox/entrata, Yardi at /sandbox/yardi), the timeline step read from the database
     /// unless `--step` fixes it.
     Serve {
         #[command(flatten)]
@@ -331,6 +331,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     if state.sandbox.is_some() {
         tracing::info!("the built-in Entrata sandbox answers at {}", sandbox::entrata_url(addr));
+        tracing::info!("the built-in Yardi sandbox answers at {}", sandbox::yardi_url(addr));
     }
     if state.sandbox.is_some()
         && state.config.role.serves_api()
@@ -394,6 +395,7 @@ async fn sandbox_command(action: SandboxAction) -> anyhow::Result<()> {
                 counts.leases,
                 counts.residents
             );
+            println!("Yardi sandbox at {}", sandbox::yardi_url(addr));
             println!("Entrata sandbox at {}", sandbox::entrata_url(addr));
             axum::serve(listener, pmsgraph_sandbox::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
         }

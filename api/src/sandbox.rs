@@ -84,6 +84,30 @@ pub fn entrata_credentials(addr: SocketAddr) -> NewCredentials {
     NewCredentials { pms: Pms::Entrata, base_url, json }
 }
 
+/// The service URL of the built-in Yardi sandbox of a server listening on `addr` (its interfaces
+/// are `{url}/ItfResidentData.asmx` and `{url}/ItfResidentTransactions20.asmx`).
+pub fn yardi_url(addr: SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+    format!("http://{host}{}/{}/Webservices", pmsgraph_sandbox::YARDI_PREFIX, pmsgraph_sandbox::YARDI_DATABASE)
+}
+
+/// Credentials of a healthy sandbox customer of the built-in Yardi sandbox: every property.
+pub fn yardi_credentials(addr: SocketAddr) -> NewCredentials {
+    let base_url = yardi_url(addr);
+    let json = json!({
+        "service_url": base_url,
+        "server_name": "sandbox",
+        "database": pmsgraph_sandbox::YARDI_DATABASE,
+        "username": SANDBOX_USER,
+        "password": SANDBOX_PASSWORD,
+        "platform": "SQL Server",
+        "interface_entity": "pmsgraph",
+        "interface_license": "sandbox",
+        "property_codes": [],
+    });
+    NewCredentials { pms: Pms::Yardi, base_url, json }
+}
+
 /// What the first run set up.
 pub struct Demo {
     pub token: String,

@@ -15,3 +15,4 @@ mod support;
 mod sync;
 mod tenancy;
 mod webhooks;
+mod yardi;

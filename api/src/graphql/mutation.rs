@@ -29,10 +29,36 @@ pub struct EntrataCredentialsInput {
     pub api_key: Option<String>,
 }
 
+/// Yardi Voyager credentials: the web-service URL and the interface login Yardi issues to a
+/// vendor (ask the customer's Yardi administrator for an interface license for
+/// ItfResidentData and ItfResidentTransactions20, and for access to each property).
+#[derive(InputObject)]
+pub struct YardiCredentialsInput {
+    /// Where the interfaces live: `https://{host}/{database}/Webservices` (the URL of one `.asmx`
+    /// works too).
+    pub service_url: String,
+    /// The Yardi SQL server name (`ServerName`).
+    pub server_name: String,
+    /// The Yardi database (`Database`).
+    pub database: String,
+    pub username: String,
+    pub password: String,
+    /// `SQL Server` (the default) or `Oracle`.
+    pub platform: Option<String>,
+    /// The vendor's interface entity name, as registered with Yardi.
+    pub interface_entity: String,
+    /// The interface license key.
+    pub interface_license: String,
+    /// The Yardi property codes to sync; none: every property the interface may read.
+    #[graphql(default)]
+    pub property_codes: Vec<String>,
+}
+
 /// Credentials for exactly one PMS.
 #[derive(OneofObject)]
 pub enum CredentialsInput {
     Entrata(EntrataCredentialsInput),
+    Yardi(YardiCredentialsInput),
 }
 
 impl CredentialsInput {
@@ -57,6 +83,44 @@ impl CredentialsInput {
                     "api_key": e.api_key,
                 });
                 Ok(NewCredentials { pms: Pms::Entrata, base_url: e.base_url, json })
+            }
+            CredentialsInput::Yardi(y) => {
+                let required = [
+                    ("serviceUrl", &y.service_url),
+                    ("serverName", &y.server_name),
+                    ("database", &y.database),
+                    ("username", &y.username),
+                    ("interfaceEntity", &y.interface_entity),
+                    ("interfaceLicense", &y.interface_license),
+                ];
+                if let Some((name, _)) = required.iter().find(|(_, value)| value.trim().is_empty()) {
+                    return Err(ApiError::bad_input(format!("Yardi credentials need `{name}`")));
+                }
+                if y.password.is_empty() {
+                    return Err(ApiError::bad_input("Yardi credentials need `password`"));
+                }
+                let mut codes: Vec<String> = Vec::new();
+                for code in &y.property_codes {
+                    let code = code.trim();
+                    if code.is_empty() || code.len() > 64 || code.chars().any(char::is_whitespace) {
+                        return Err(ApiError::bad_input(format!("`{code}` is not a Yardi property code")));
+                    }
+                    if !codes.iter().any(|c| c == code) {
+                        codes.push(code.to_owned());
+                    }
+                }
+                let json = json!({
+                    "service_url": y.service_url.trim(),
+                    "server_name": y.server_name.trim(),
+                    "database": y.database.trim(),
+                    "username": y.username.trim(),
+                    "password": y.password,
+                    "platform": y.platform.as_deref().map(str::trim).filter(|p| !p.is_empty()),
+                    "interface_entity": y.interface_entity.trim(),
+                    "interface_license": y.interface_license.trim(),
+                    "property_codes": codes,
+                });
+                Ok(NewCredentials { pms: Pms::Yardi, base_url: y.service_url, json })
             }
         }
     }

@@ -143,6 +143,24 @@ pub enum SyncItem {
     Failed { property: Option<String>, error: ConnectorError },
 }
 
+/// Reads an integration's stored credentials (JSON bytes) and settings (its JSON, `null` for the
+/// defaults) into a connector's own types; `pms` names the PMS in the error.
+pub fn read_stored<C, S>(credentials: &[u8], settings: &serde_json::Value, pms: &str) -> Result<(C, S), ConnectorError>
+where
+    C: serde::de::DeserializeOwned,
+    S: serde::de::DeserializeOwned + Default,
+{
+    let credentials: C = serde_json::from_slice(credentials)
+        .map_err(|e| ConnectorError::InvalidConfig(format!("unreadable {pms} credentials: {e}")))?;
+    let settings: S = if settings.is_null() {
+        S::default()
+    } else {
+        S::deserialize(settings)
+            .map_err(|e| ConnectorError::InvalidConfig(format!("unreadable {pms} settings: {e}")))?
+    };
+    Ok((credentials, settings))
+}
+
 /// A PMS connector, ready to use with one integration's credentials.
 #[async_trait::async_trait]
 pub trait Connector: Send + Sync {

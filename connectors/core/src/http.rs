@@ -128,6 +128,18 @@ impl HttpClient {
     /// Sends a request, retrying what is worth retrying. A response with a success status is
     /// returned; any other ends as an error (401/403 as [`ConnectorError::Unauthorized`]).
     pub async fn send(&self, request: RequestBuilder) -> Result<Response, ConnectorError> {
+        self.send_accepting(request, |_, _| false).await
+    }
+
+    /// Like [`send`](Self::send), but a response whose status and headers `accept` approves is
+    /// returned as it is, neither retried nor turned into an error: for PMSs that explain an error
+    /// in the body of an error status (Yardi's `soap:Fault` with HTTP 500), so that the connector
+    /// reads the explanation itself.
+    pub async fn send_accepting(
+        &self,
+        request: RequestBuilder,
+        accept: impl Fn(StatusCode, &HeaderMap) -> bool,
+    ) -> Result<Response, ConnectorError> {
         let mut attempt = 0;
         loop {
             let this_try = request
@@ -139,6 +151,7 @@ impl HttpClient {
             let this_try = RequestBuilder::from_parts(client, built);
             self.pace().await;
             let error = match this_try.send().await {
+                Ok(response) if accept(response.status(), response.headers()) => return Ok(response),
                 Ok(response) => match classify(response).await {
                     Ok(response) => return Ok(response),
                     Err(error) => error,

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// A stored word that is not part of the vocabulary (a corrupted row or a newer schema).
@@ -92,6 +93,43 @@ vocabulary! {
         Occupied => "OCCUPIED",
         Vacant => "VACANT",
         Unknown => "UNKNOWN",
+    }
+}
+
+/// The dates that decide a lease's (or a person's) state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LeaseDates {
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+    pub move_in: Option<NaiveDate>,
+    pub move_out: Option<NaiveDate>,
+    pub notice: Option<NaiveDate>,
+}
+
+/// The nearest state by dates, for a status word a connector does not know (DESIGN.md: "an unknown
+/// word maps to the nearest state by dates").
+///
+/// Moved out (a move-out date today or before) is PAST; a coming move-out is NOTICE once moved in;
+/// moved in (or started) is CURRENT, NOTICE with a notice date, PAST once the term ended unless it
+/// runs month to month; not yet started is FUTURE. Without any date nothing says the person is in
+/// or coming, so it is APPLICANT, which opens no access.
+pub fn status_by_dates(dates: &LeaseDates, month_to_month: bool, today: NaiveDate) -> LeaseStatus {
+    let began = dates.move_in.or(dates.start).map(|d| d <= today);
+    if let Some(move_out) = dates.move_out {
+        return if move_out <= today {
+            LeaseStatus::Past
+        } else if began == Some(true) {
+            LeaseStatus::Notice
+        } else {
+            LeaseStatus::Future
+        };
+    }
+    match began {
+        Some(true) if dates.end.is_some_and(|end| end < today) && !month_to_month => LeaseStatus::Past,
+        Some(true) if dates.notice.is_some() => LeaseStatus::Notice,
+        Some(true) => LeaseStatus::Current,
+        Some(false) => LeaseStatus::Future,
+        None => LeaseStatus::Applicant,
     }
 }
 

@@ -135,14 +135,8 @@ impl EntrataConnector {
 
     /// From the stored forms: credentials as JSON bytes, settings as the integration's JSON.
     pub fn from_stored(credentials: &[u8], settings: &Value, http: HttpClient) -> Result<Self, ConnectorError> {
-        let credentials: Credentials = serde_json::from_slice(credentials)
-            .map_err(|e| ConnectorError::InvalidConfig(format!("unreadable Entrata credentials: {e}")))?;
-        let settings: Settings = if settings.is_null() {
-            Settings::default()
-        } else {
-            serde_json::from_value(settings.clone())
-                .map_err(|e| ConnectorError::InvalidConfig(format!("unreadable Entrata settings: {e}")))?
-        };
+        let (credentials, settings) =
+            pmsgraph_connector_core::connector::read_stored::<Credentials, Settings>(credentials, settings, "Entrata")?;
         EntrataConnector::new(credentials, settings, http)
     }
 

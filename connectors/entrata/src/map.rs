@@ -21,6 +21,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+pub use pmsgraph_connector_core::vocab::{LeaseDates, status_by_dates};
 use pmsgraph_connector_core::zone::infer_time_zone;
 use pmsgraph_connector_core::{
     Address, LeaseStatus, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedResident,
@@ -261,16 +262,6 @@ pub fn leases(result: &LeasesResult, property_remote_id: &str, ctx: &MapContext)
     LeasesPage { leases, residents: residents.into_vec(), next_page: result.meta.and_then(|m| m.next_page()) }
 }
 
-/// The dates that decide a lease's (or a person's) state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LeaseDates {
-    pub start: Option<NaiveDate>,
-    pub end: Option<NaiveDate>,
-    pub move_in: Option<NaiveDate>,
-    pub move_out: Option<NaiveDate>,
-    pub notice: Option<NaiveDate>,
-}
-
 pub fn lease(record: &Raw<Lease>, property_remote_id: &str, ctx: &MapContext) -> NormalizedLease {
     let l = &record.value;
     let dates = lease_dates(l);
@@ -396,32 +387,6 @@ pub fn status_from_word(word: &str) -> Option<LeaseStatus> {
         "notice" => Some(LeaseStatus::Notice),
         "past" => Some(LeaseStatus::Past),
         _ => None,
-    }
-}
-
-/// The nearest state by dates, for a status Entrata names in a way we do not know.
-///
-/// Moved out (a move-out date today or before) is PAST; a coming move-out is NOTICE once moved in;
-/// moved in (or started) is CURRENT, NOTICE with a notice date, PAST once the term ended unless it
-/// runs month to month; not yet started is FUTURE. Without any date nothing says the person is in
-/// or coming, so it is APPLICANT, which opens no access.
-pub fn status_by_dates(dates: &LeaseDates, month_to_month: bool, today: NaiveDate) -> LeaseStatus {
-    let began = dates.move_in.or(dates.start).map(|d| d <= today);
-    if let Some(move_out) = dates.move_out {
-        return if move_out <= today {
-            LeaseStatus::Past
-        } else if began == Some(true) {
-            LeaseStatus::Notice
-        } else {
-            LeaseStatus::Future
-        };
-    }
-    match began {
-        Some(true) if dates.end.is_some_and(|end| end < today) && !month_to_month => LeaseStatus::Past,
-        Some(true) if dates.notice.is_some() => LeaseStatus::Notice,
-        Some(true) => LeaseStatus::Current,
-        Some(false) => LeaseStatus::Future,
-        None => LeaseStatus::Applicant,
     }
 }
 

@@ -2,15 +2,13 @@
 //! exactly the portfolio the sandbox generated ([`World::normalized`]), field by field, for every
 //! scope; faults the simulator injects become the right errors.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use futures::StreamExt;
 use pmsgraph_connector_core::{
-    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedRecord, RecordKind, RemoteData, Resource, SyncItem,
-    SyncScope,
+    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedRecord, RecordKind, Resource, SyncItem, SyncScope,
 };
 use pmsgraph_connector_entrata::EntrataConnector;
+use pmsgraph_sandbox::compare::{assert_same, collect, keyed};
 use pmsgraph_sandbox::{MemoryStep, SandboxState, Size, World};
 use serde_json::json;
 
@@ -39,65 +37,6 @@ impl Sandbox {
 
     fn world(&self) -> World {
         World::generate(self.seed, Size::SMALL, self.steps.get())
-    }
-}
-
-/// Records by (kind, remote id), with `remote_data` blanked (the world has none).
-fn keyed(records: impl IntoIterator<Item = NormalizedRecord>) -> BTreeMap<(RecordKind, String), NormalizedRecord> {
-    let mut out = BTreeMap::new();
-    for record in records {
-        let blank = blank(record);
-        let key = (blank.kind(), blank.remote_id().to_owned());
-        assert!(out.insert(key.clone(), blank).is_none(), "{key:?} came twice");
-    }
-    out
-}
-
-fn blank(record: NormalizedRecord) -> NormalizedRecord {
-    match record {
-        NormalizedRecord::Property(mut p) => {
-            p.remote_data = RemoteData::null();
-            NormalizedRecord::Property(p)
-        }
-        NormalizedRecord::Unit(mut u) => {
-            u.remote_data = RemoteData::null();
-            u.spaces.iter_mut().for_each(|s| s.remote_data = RemoteData::null());
-            NormalizedRecord::Unit(u)
-        }
-        NormalizedRecord::Resident(mut r) => {
-            r.remote_data = RemoteData::null();
-            NormalizedRecord::Resident(r)
-        }
-        NormalizedRecord::Lease(mut l) => {
-            l.remote_data = RemoteData::null();
-            l.residents.iter_mut().for_each(|r| r.remote_data = RemoteData::null());
-            NormalizedRecord::Lease(l)
-        }
-    }
-}
-
-async fn collect(connector: &EntrataConnector, scope: SyncScope) -> (Vec<NormalizedRecord>, Vec<SyncItem>) {
-    let mut records = Vec::new();
-    let mut failures = Vec::new();
-    let mut stream = connector.sync(scope, None);
-    while let Some(item) = stream.next().await {
-        match item {
-            SyncItem::Page(page) => records.extend(page),
-            failed @ SyncItem::Failed { .. } => failures.push(failed),
-        }
-    }
-    (records, failures)
-}
-
-fn assert_same(
-    read: BTreeMap<(RecordKind, String), NormalizedRecord>,
-    want: BTreeMap<(RecordKind, String), NormalizedRecord>,
-) {
-    let missing: Vec<_> = want.keys().filter(|k| !read.contains_key(*k)).take(5).collect();
-    let extra: Vec<_> = read.keys().filter(|k| !want.contains_key(*k)).take(5).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}, extra {extra:?}");
-    for (key, record) in &want {
-        assert_eq!(&read[key], record, "{key:?} differs");
     }
 }
 

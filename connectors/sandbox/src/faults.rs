@@ -11,7 +11,9 @@
 //!             | "flaky"                                 the first call of each method answers HTTP 503
 //!             | "slow=" millis                          every call waits millis (1..=30000) before answering
 //!             | "malformed=" method [ ":" page ]        that page (default 1) of that method carries a field of the wrong type
-//! method     := getStatus | getProperties | getPropertyUnits | getLeases | getCustomers
+//!             | "fault=" method                         that method answers a SOAP fault (HTTP 500; SOAP simulators only)
+//! method     := getStatus | getProperties | getPropertyUnits | getLeases | getCustomers        (Entrata)
+//!             | GetPropertyConfigurations | GetUnitInformation_Login | GetResidents | GetResidentData   (Yardi)
 //! ```
 //!
 //! Parsing is strict: names are case-sensitive, an unknown option, an empty or unknown value, or a
@@ -37,8 +39,19 @@ pub const SANDBOX_PASSWORD: &str = "sandbox";
 /// The longest `slow=` delay.
 pub const MAX_SLOW_MS: u64 = 30_000;
 
-/// The Entrata methods the simulator serves, as `malformed=` names them.
-pub const METHODS: [&str; 5] = ["getStatus", "getProperties", "getPropertyUnits", "getLeases", "getCustomers"];
+/// The methods the simulators serve, as `malformed=` and `fault=` name them: Entrata's, then
+/// Yardi's operations.
+pub const METHODS: [&str; 9] = [
+    "getStatus",
+    "getProperties",
+    "getPropertyUnits",
+    "getLeases",
+    "getCustomers",
+    "GetPropertyConfigurations",
+    "GetUnitInformation_Login",
+    "GetResidents",
+    "GetResidentData",
+];
 
 /// What a credential asks the simulator to do wrong.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -49,6 +62,8 @@ pub struct Profile {
     pub slow: Option<Duration>,
     /// (method, page) pairs that carry a malformed field.
     pub malformed: BTreeSet<(String, u32)>,
+    /// Methods that answer a SOAP fault.
+    pub fault: BTreeSet<String>,
 }
 
 impl Profile {
@@ -62,6 +77,10 @@ impl Profile {
 
     pub fn malformed_page(&self, method: &str, page: u32) -> bool {
         self.malformed.iter().any(|(m, p)| m == method && *p == page)
+    }
+
+    pub fn faults(&self, method: &str) -> bool {
+        self.fault.contains(method)
     }
 }
 
@@ -144,6 +163,12 @@ impl FromStr for Profile {
                     }
                     profile.malformed.insert((method.to_owned(), page));
                 }
+                ("fault", Some(method)) => {
+                    if !METHODS.contains(&method) {
+                        return Err(CredentialError::BadValue { option: "fault", value: method.to_owned() });
+                    }
+                    profile.fault.insert(method.to_owned());
+                }
                 _ => return Err(CredentialError::UnknownOption(option.to_owned())),
             }
         }
@@ -195,6 +220,13 @@ mod tests {
         assert!(!profile.malformed_page("getLeases", 1));
         assert!(profile.malformed_page("getProperties", 1));
         assert!(profile.denies(Resource::Leases) && !profile.denies(Resource::Units));
+        let yardi: Profile = "sandbox+fault=GetResidents+malformed=GetUnitInformation_Login".parse().expect("parses");
+        assert!(yardi.faults("GetResidents") && !yardi.faults("GetResidentData"));
+        assert!(yardi.malformed_page("GetUnitInformation_Login", 1));
+        assert_eq!(
+            "sandbox+fault=GetLeases".parse::<Profile>(),
+            Err(CredentialError::BadValue { option: "fault", value: "GetLeases".into() })
+        );
     }
 
     #[test]

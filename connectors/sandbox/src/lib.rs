@@ -7,6 +7,8 @@
 //! - [`timeline`]: what changes from one step to the next (move-ins, notices, move-outs,
 //!   transfers, renewals, email changes, new and removed applications).
 //! - [`entrata`]: the Entrata simulator (JSON-RPC over HTTP).
+//! - [`yardi`]: the Yardi Voyager simulator (SOAP over HTTP).
+//! - [`compare`]: what a connector read back against what the sandbox generated (for tests).
 //! - [`faults`]: sandbox credentials and the faults they select.
 //! - [`state`]: the shared state: seed, size, where the step is kept, the world cache.
 //!
@@ -41,12 +43,14 @@
 //! Options combine (`sandbox+ratelimit+slow=50`); the grammar is in [`faults`], and any other
 //! username, a wrong password, or a malformed option is refused with code 110.
 
+pub mod compare;
 pub mod entrata;
 pub mod faults;
 pub mod names;
 pub mod state;
 pub mod timeline;
 pub mod world;
+pub mod yardi;
 
 use axum::Router;
 
@@ -57,9 +61,12 @@ pub use world::{Counts, Size, World};
 
 /// Where the Entrata simulator is mounted.
 pub const ENTRATA_PREFIX: &str = "/sandbox/entrata";
+/// Where the Yardi simulator is mounted; its interfaces are at `{prefix}/{database}/Webservices`.
+pub const YARDI_PREFIX: &str = "/sandbox/yardi";
+/// The database name of the Yardi sandbox's service URL.
+pub const YARDI_DATABASE: &str = "sandbox";
 
-/// Every simulator, mounted under `/sandbox/{pms}` (Entrata today; `/sandbox/yardi` and the others
-/// join here).
+/// Every simulator, mounted under `/sandbox/{pms}` (`/sandbox/realpage` and the others join here).
 pub fn router(state: SandboxState) -> Router {
-    Router::new().nest(ENTRATA_PREFIX, entrata::routes()).with_state(state)
+    Router::new().nest(ENTRATA_PREFIX, entrata::routes()).nest(YARDI_PREFIX, yardi::routes()).with_state(state)
 }

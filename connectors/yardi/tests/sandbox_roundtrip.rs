@@ -1,0 +1,362 @@
+//! The connector against the sandbox's Yardi simulator over real HTTP: what it reads back must be
+//! exactly the portfolio the sandbox generated, as Yardi can carry it, field by field, for every
+//! scope and after timeline steps; faults the simulator injects become the right errors.
+//!
+//! "As Yardi can carry it" ([`expected`]), from the world itself: Yardi's codes (the sandbox
+//! names them: `pmsgraph_sandbox::yardi`), no unit spaces (a unit leased by the bed is one unit
+//! priced at the sum of its beds), no country, Yardi's status words, and people found by DESIGN.md's
+//! rule for per-lease codes: the same email and last name is one person, who keeps the code of
+//! their first sighting (properties in order, leases in order, the tenant first); without an email
+//! each code is a person.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use pmsgraph_connector_core::{
+    Address, Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedLease, NormalizedLeaseResident,
+    NormalizedProperty, NormalizedRecord, NormalizedResident, NormalizedUnit, Occupancy, RecordKind, RemoteData,
+    ResidentRole, Resource, SyncItem, SyncScope,
+};
+use pmsgraph_connector_yardi::YardiConnector;
+use pmsgraph_sandbox::compare::{assert_same, collect, keyed};
+use pmsgraph_sandbox::yardi::{person_code, property_code, status_word, tenant_code, unit_code};
+use pmsgraph_sandbox::{MemoryStep, SandboxState, Size, World};
+use serde_json::json;
+
+struct Sandbox {
+    url: String,
+    steps: Arc<MemoryStep>,
+    seed: u64,
+    size: Size,
+}
+
+async fn sandbox(seed: u64, size: Size) -> Sandbox {
+    let (state, steps) = SandboxState::in_memory(seed, size);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, pmsgraph_sandbox::router(state)).await.expect("serves") });
+    let url =
+        format!("http://{addr}{}/{}/Webservices", pmsgraph_sandbox::YARDI_PREFIX, pmsgraph_sandbox::YARDI_DATABASE);
+    Sandbox { url, steps, seed, size }
+}
+
+impl Sandbox {
+    fn connector(&self, username: &str) -> YardiConnector {
+        self.connector_for(username, &[])
+    }
+
+    fn connector_for(&self, username: &str, codes: &[&str]) -> YardiConnector {
+        let policy = HttpPolicy { base_backoff: std::time::Duration::from_millis(5), ..HttpPolicy::default() };
+        let http = HttpClient::new(policy).expect("client");
+        let credentials = json!({
+            "service_url": self.url, "server_name": "sandbox", "database": "sandbox",
+            "username": username, "password": "sandbox", "platform": "SQL Server",
+            "interface_entity": "pmsgraph", "interface_license": "sandbox", "property_codes": codes,
+        });
+        YardiConnector::from_stored(credentials.to_string().as_bytes(), &serde_json::Value::Null, http)
+            .expect("connector")
+    }
+
+    fn world(&self) -> World {
+        World::generate(self.seed, self.size, self.steps.get())
+    }
+}
+
+/// The world as a perfect Yardi connector reads it back (see the module docs).
+fn expected(world: &World) -> Vec<NormalizedRecord> {
+    let occupied = world.occupied_slots();
+    let mut out = Vec::new();
+    for p in &world.properties {
+        out.push(NormalizedRecord::Property(NormalizedProperty {
+            remote_id: property_code(p),
+            name: p.name.clone(),
+            address: Address {
+                line1: Some(p.street.clone()),
+                line2: None,
+                city: Some(p.city.name.to_owned()),
+                state: Some(p.city.state.to_owned()),
+                postal_code: Some(p.city.postal_code.to_owned()),
+                country: None,
+            },
+            time_zone: Some(p.city.time_zone.to_owned()),
+            unit_count: i32::try_from(p.units.len()).ok(),
+            remote_data: RemoteData::null(),
+        }));
+    }
+    let unit_id = |i: usize| {
+        let u = &world.units[i];
+        format!("{}:{}", property_code(&world.properties[u.property]), unit_code(u))
+    };
+    for (i, u) in world.units.iter().enumerate() {
+        let p = &world.properties[u.property];
+        let fp = &p.floorplans[u.floorplan];
+        let lived_in = occupied.iter().any(|(unit, _)| *unit == i);
+        out.push(NormalizedRecord::Unit(NormalizedUnit {
+            remote_id: unit_id(i),
+            property_remote_id: property_code(p),
+            number: u.number.clone(),
+            building: Some(p.buildings[u.building].name.clone()),
+            floorplan: Some(fp.name.to_owned()),
+            bedrooms: Some(i32::from(fp.bedrooms)),
+            bathrooms: Some(fp.bathrooms()),
+            square_feet: i32::try_from(u.square_feet).ok(),
+            market_rent_cents: Some(u.market_rent_cents),
+            occupancy: if lived_in { Occupancy::Occupied } else { Occupancy::Vacant },
+            spaces: Vec::new(),
+            remote_data: RemoteData::null(),
+        }));
+    }
+    let mut identity: HashMap<(String, String), String> = HashMap::new();
+    let mut emitted = HashSet::new();
+    for pi in 0..world.properties.len() {
+        for lease in world.leases_of(pi) {
+            let tenant = lease.residents.iter().position(|r| r.role == ResidentRole::Primary).unwrap_or(0);
+            let order = std::iter::once(tenant).chain((0..lease.residents.len()).filter(|i| *i != tenant));
+            let mut people = Vec::new();
+            for index in order {
+                let r = &lease.residents[index];
+                let person = world.person(r.person_id).expect("the person");
+                let code = person_code(lease, index);
+                let id = match &person.email {
+                    Some(email) => identity
+                        .entry((email.trim().to_lowercase(), person.last_name.to_lowercase()))
+                        .or_insert(code)
+                        .clone(),
+                    None => code,
+                };
+                if emitted.insert(id.clone()) {
+                    out.push(NormalizedRecord::Resident(NormalizedResident {
+                        remote_id: id.clone(),
+                        first_name: person.first_name.to_owned(),
+                        last_name: person.last_name.to_owned(),
+                        email: person.email.clone(),
+                        phone: person.phone.clone(),
+                        remote_data: RemoteData::null(),
+                    }));
+                }
+                people.push(NormalizedLeaseResident {
+                    resident_remote_id: id,
+                    role: r.role,
+                    move_in_date: r.move_in,
+                    move_out_date: r.move_out,
+                    status: r.status,
+                    remote_data: RemoteData::null(),
+                });
+            }
+            out.push(NormalizedRecord::Lease(NormalizedLease {
+                remote_id: tenant_code(lease),
+                property_remote_id: property_code(&world.properties[pi]),
+                unit_remote_id: Some(unit_id(lease.unit)),
+                unit_space_remote_id: None,
+                status: lease.status,
+                remote_status: Some(status_word(lease).to_owned()),
+                start_date: Some(lease.start_date()),
+                end_date: Some(lease.end_date()),
+                move_in_date: lease.move_in,
+                move_out_date: lease.move_out,
+                notice_date: lease.notice,
+                rent_cents: Some(lease.rent_cents()),
+                is_month_to_month: lease.month_to_month,
+                residents: people,
+                remote_data: RemoteData::null(),
+            }));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_full_sync_reads_back_exactly_the_generated_portfolio() {
+    let sandbox = sandbox(7, Size::SMALL).await;
+    let connector = sandbox.connector("sandbox");
+    let (records, failures) = collect(&connector, SyncScope::Integration).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    let world = sandbox.world();
+    assert_same(keyed(records), keyed(expected(&world)));
+    // Every Yardi word occurs, and every role.
+    let leases = expected(&world);
+    let words: HashSet<_> = leases
+        .iter()
+        .filter_map(|r| match r {
+            NormalizedRecord::Lease(l) => l.remote_status.clone(),
+            _ => None,
+        })
+        .collect();
+    assert!(words.contains("Current") && words.contains("Canceled") && words.contains("Notice"), "{words:?}");
+
+    // Later in the timeline: still exact.
+    sandbox.steps.set(3);
+    let (records, failures) = collect(&connector, SyncScope::Integration).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_same(keyed(records), keyed(expected(&sandbox.world())));
+}
+
+#[tokio::test]
+async fn parents_come_before_their_children() {
+    let sandbox = sandbox(8, Size::SMALL).await;
+    let (records, _) = collect(&sandbox.connector("sandbox"), SyncScope::Integration).await;
+    let mut seen = HashSet::new();
+    for record in &records {
+        match record {
+            NormalizedRecord::Property(_) | NormalizedRecord::Resident(_) => {}
+            NormalizedRecord::Unit(u) => assert!(seen.contains(&(RecordKind::Property, u.property_remote_id.clone()))),
+            NormalizedRecord::Lease(l) => {
+                assert!(seen.contains(&(RecordKind::Property, l.property_remote_id.clone())));
+                let unit = l.unit_remote_id.clone().expect("a unit");
+                assert!(seen.contains(&(RecordKind::Unit, unit)), "lease {} before its unit", l.remote_id);
+                for person in &l.residents {
+                    assert!(seen.contains(&(RecordKind::Resident, person.resident_remote_id.clone())));
+                }
+            }
+        }
+        seen.insert((record.kind(), record.remote_id().to_owned()));
+    }
+}
+
+#[tokio::test]
+async fn scoped_syncs_read_only_their_scope() {
+    let sandbox = sandbox(9, Size::SMALL).await;
+    let world = keyed(expected(&sandbox.world()));
+    let connector = sandbox.connector("sandbox");
+    let lease = world
+        .values()
+        .find_map(|r| match r {
+            NormalizedRecord::Lease(l) if l.residents.len() > 1 => Some(l.clone()),
+            _ => None,
+        })
+        .expect("a lease with several people");
+    let unit = lease.unit_remote_id.clone().expect("a unit");
+    let scope = SyncScope::Unit { property: lease.property_remote_id.clone(), unit: unit.clone() };
+    let (records, failures) = collect(&connector, scope).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    let mut units = 0;
+    for record in keyed(records).into_values() {
+        match &record {
+            NormalizedRecord::Lease(l) => assert_eq!(l.unit_remote_id.as_deref(), Some(unit.as_str())),
+            NormalizedRecord::Unit(u) => {
+                assert_eq!(u.remote_id, unit);
+                units += 1;
+            }
+            NormalizedRecord::Property(_) => panic!("a unit sync reads no property"),
+            NormalizedRecord::Resident(_) => {}
+        }
+        assert_eq!(world[&(record.kind(), record.remote_id().to_owned())], record);
+    }
+    assert_eq!(units, 1);
+
+    let person = lease.residents[0].resident_remote_id.clone();
+    let scope = SyncScope::Resident { resident: person.clone(), properties: vec![lease.property_remote_id.clone()] };
+    let (records, failures) = collect(&connector, scope).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    let leases: Vec<_> = records
+        .iter()
+        .filter_map(|r| match r {
+            NormalizedRecord::Lease(l) => Some(l),
+            _ => None,
+        })
+        .collect();
+    assert!(leases.iter().any(|l| l.remote_id == lease.remote_id));
+    assert!(leases.iter().all(|l| l.residents.iter().any(|r| r.resident_remote_id == person)));
+
+    // Property codes in the credentials narrow the sync; an unknown one fails alone.
+    let first = lease.property_remote_id.as_str();
+    let (records, failures) =
+        collect(&sandbox.connector_for("sandbox", &[first, "nosuch"]), SyncScope::Integration).await;
+    assert!(records.iter().all(|r| match r {
+        NormalizedRecord::Property(p) => p.remote_id == first,
+        NormalizedRecord::Unit(u) => u.property_remote_id == first,
+        NormalizedRecord::Lease(l) => l.property_remote_id == first,
+        NormalizedRecord::Resident(_) => true,
+    }));
+    assert!(
+        matches!(&failures[..], [SyncItem::Failed { property: Some(code), error: ConnectorError::InvalidConfig(_) }] if code == "nosuch"),
+        "{failures:?}"
+    );
+}
+
+#[tokio::test]
+async fn denied_resources_are_named_and_others_granted() {
+    let sandbox = sandbox(10, Size::SMALL).await;
+    for denied in [Resource::Units, Resource::Leases, Resource::Residents] {
+        let connector = sandbox.connector(&format!("sandbox+deny={denied}"));
+        for resource in Resource::ALL {
+            let answer = connector.check_access(resource).await;
+            // The residents check reads a tenant code with GetResidents first.
+            let blocked = resource == denied || (denied == Resource::Leases && resource == Resource::Residents);
+            if blocked {
+                let err = answer.expect_err("denied");
+                assert!(
+                    matches!(&err, ConnectorError::AccessDenied { resource: r, message } if *r == denied && message.contains("Invalid or no access to Yardi Property")),
+                    "{err:?}"
+                );
+            } else {
+                answer.unwrap_or_else(|e| panic!("{denied} denied, {resource}: {e}"));
+            }
+        }
+    }
+    let err = sandbox.connector("nobody").check_access(Resource::Properties).await.expect_err("refused");
+    assert!(matches!(err, ConnectorError::Unauthorized(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn rate_limits_and_outages_are_waited_out() {
+    let sandbox = sandbox(11, Size::SMALL).await;
+    for profile in ["sandbox+ratelimit", "sandbox+flaky"] {
+        let (records, failures) = collect(&sandbox.connector(profile), SyncScope::Integration).await;
+        assert!(failures.is_empty(), "{profile}: {failures:?}");
+        assert_same(keyed(records), keyed(expected(&sandbox.world())));
+    }
+}
+
+#[tokio::test]
+async fn a_soap_fault_fails_each_property_with_its_fault_string() {
+    let sandbox = sandbox(12, Size::SMALL).await;
+    let (records, failures) = collect(&sandbox.connector("sandbox+fault=GetResidents"), SyncScope::Integration).await;
+    assert_eq!(failures.len(), sandbox.world().properties.len());
+    for failure in &failures {
+        let SyncItem::Failed { property: Some(_), error: ConnectorError::Upstream { status: Some(500), message } } =
+            failure
+        else {
+            panic!("{failure:?}");
+        };
+        assert!(message.contains("Server was unable to process request. ---> GetResidents failed"), "{message}");
+    }
+    // Every property still came, with its units.
+    let count = |records: &[NormalizedRecord], kind| records.iter().filter(|r| r.kind() == kind).count();
+    let world = expected(&sandbox.world());
+    assert_eq!(count(&records, RecordKind::Property), count(&world, RecordKind::Property));
+    assert_eq!(count(&records, RecordKind::Unit), count(&world, RecordKind::Unit));
+    assert_eq!(count(&records, RecordKind::Lease), 0);
+}
+
+#[tokio::test]
+async fn a_malformed_answer_fails_its_property_and_names_the_element() {
+    let sandbox = sandbox(13, Size::SMALL).await;
+    let (_, failures) = collect(&sandbox.connector("sandbox+malformed=GetResidents"), SyncScope::Integration).await;
+    assert!(!failures.is_empty());
+    for failure in &failures {
+        let SyncItem::Failed { property: Some(_), error: ConnectorError::Malformed { path, message } } = failure else {
+            panic!("{failure:?}");
+        };
+        assert!(path.ends_with("/Residents/Resident[1]/MoveInDate"), "{path}");
+        assert!(message.contains("13/45/2024"), "{message}");
+    }
+    let err = sandbox
+        .connector("sandbox+malformed=GetUnitInformation_Login")
+        .check_access(Resource::Units)
+        .await
+        .expect_err("malformed");
+    assert!(
+        matches!(&err, ConnectorError::Malformed { path, .. } if path.ends_with("RT_Unit[1]/Unit/Information/UnitBedrooms")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_property_of_2000_units_comes_whole_in_one_document() {
+    let size = Size { properties: 1, units_per_property: 2000 };
+    let sandbox = sandbox(14, size).await;
+    let (records, failures) = collect(&sandbox.connector("sandbox"), SyncScope::Integration).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_same(keyed(records), keyed(expected(&sandbox.world())));
+}
