@@ -53,6 +53,10 @@ impl AppState {
     /// Connects the database, runs migrations and loads keys.
     pub async fn build(config: Config) -> anyhow::Result<AppState> {
         let db = crate::open_database(&config).await?;
+        // Statistics for a database synced by an older version, or restored without them.
+        if let Err(err) = db.analyze().await {
+            tracing::warn!(error = %err, "cannot refresh the planner's statistics");
+        }
         let tokens = crate::token_service(&config)?;
         let vault = crate::vault(&config)?;
         let worker = Worker::new(db.clone(), vault.clone(), config.worker_config())?;

@@ -119,6 +119,12 @@ impl Worker {
         );
         let finished = jobs::get(&self.db, job.id).await?;
         scheduler::after_run(&self.db, &finished).await?;
+        let written = outcome.counts.created + outcome.counts.updated + outcome.deleted;
+        if written > 0
+            && let Err(err) = self.db.analyze().await
+        {
+            tracing::warn!(error = %err, "cannot refresh the planner's statistics");
+        }
         Ok(finished)
     }
 
