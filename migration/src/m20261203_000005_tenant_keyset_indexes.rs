@@ -25,8 +25,13 @@ const TABLES: [&str; 6] = ["property", "unit", "unit_space", "resident", "lease"
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in TABLES {
-            create_index(manager, Alias::new(table), &[Synced::IntegrationId.into_iden(), Synced::Id.into_iden()], false)
-                .await?;
+            create_index(
+                manager,
+                Alias::new(table),
+                &[Synced::IntegrationId.into_iden(), Synced::Id.into_iden()],
+                false,
+            )
+            .await?;
         }
         let columns = [Synced::IntegrationId.into_iden(), Synced::Status.into_iden(), Synced::Id.into_iden()];
         create_index(manager, Alias::new("lease"), &columns, false).await
