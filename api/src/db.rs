@@ -64,7 +64,8 @@ impl Db {
     /// condition and walks a whole integration where an id or a parent id would find a few rows:
     /// on a 100,000-unit SQLite database a lookup of 20 units by id took 250 ms before and 0.25 ms
     /// after. Cheap: SQLite reads at most 1,000 entries of each index (`analysis_limit`),
-    /// PostgreSQL samples each table. The sync worker calls it after every run that wrote rows.
+    /// PostgreSQL samples each table. The sync worker calls it after every run that wrote at least a
+    /// thousand rows, and a SQLite server at start.
     pub async fn analyze(&self) -> Result<(), DbErr> {
         use sea_orm::ConnectionTrait;
         match self.backend() {

@@ -53,8 +53,11 @@ impl AppState {
     /// Connects the database, runs migrations and loads keys.
     pub async fn build(config: Config) -> anyhow::Result<AppState> {
         let db = crate::open_database(&config).await?;
-        // Statistics for a database synced by an older version, or restored without them.
-        if let Err(err) = db.analyze().await {
+        // Statistics for a SQLite file synced by an older version (PostgreSQL's autovacuum
+        // analyzes existing tables itself).
+        if db.backend() == sea_orm::DatabaseBackend::Sqlite
+            && let Err(err) = db.analyze().await
+        {
             tracing::warn!(error = %err, "cannot refresh the planner's statistics");
         }
         let tokens = crate::token_service(&config)?;

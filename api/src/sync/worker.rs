@@ -32,6 +32,10 @@ use crate::store::jobs::{self, JobError, Outcome, Trigger};
 use crate::store::{StoreError, access_checks, ingest::Counts, integrations};
 use crate::vault::Vault;
 
+/// Rows a run must write before the planner's statistics are refreshed: a few changed leases do not
+/// change the shape of the tables, a first sync or a large change does.
+const ANALYZE_AFTER_ROWS: u64 = 1_000;
+
 /// The code of a scheduled run refused because a resource is newly DENIED; it pauses the integration.
 const ACCESS_DENIED: &str = "DATA_ACCESS_DENIED";
 
@@ -120,7 +124,7 @@ impl Worker {
         let finished = jobs::get(&self.db, job.id).await?;
         scheduler::after_run(&self.db, &finished).await?;
         let written = outcome.counts.created + outcome.counts.updated + outcome.deleted;
-        if written > 0
+        if written >= ANALYZE_AFTER_ROWS
             && let Err(err) = self.db.analyze().await
         {
             tracing::warn!(error = %err, "cannot refresh the planner's statistics");

@@ -8,7 +8,7 @@ use pmsgraph_connector_core::{
     Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedRecord, RecordKind, Resource, SyncItem, SyncScope,
 };
 use pmsgraph_connector_entrata::EntrataConnector;
-use pmsgraph_sandbox::compare::{assert_same, collect, keyed};
+use pmsgraph_sandbox::compare::{assert_same, assert_scoped_syncs, collect, keyed};
 use pmsgraph_sandbox::{MemoryStep, SandboxState, Size, World};
 use serde_json::json;
 
@@ -95,48 +95,7 @@ async fn scoped_syncs_read_only_their_scope() {
     let sandbox = sandbox(9).await;
     let connector = sandbox.connector("sandbox", 100);
     let world = keyed(sandbox.world().normalized());
-    let lease = world
-        .values()
-        .find_map(|r| match r {
-            NormalizedRecord::Lease(l) if l.residents.len() > 1 => Some(l.clone()),
-            _ => None,
-        })
-        .expect("a lease with several people");
-    let unit = lease.unit_remote_id.clone().expect("a unit");
-
-    let (records, failures) =
-        collect(&connector, SyncScope::Unit { property: lease.property_remote_id.clone(), unit: unit.clone() }).await;
-    assert!(failures.is_empty(), "{failures:?}");
-    assert!(!records.is_empty());
-    // The unit itself, its leases and their people; nothing of the rest of the property.
-    let mut units = 0;
-    for record in keyed(records).into_values() {
-        match &record {
-            NormalizedRecord::Lease(l) => assert_eq!(l.unit_remote_id.as_deref(), Some(unit.as_str())),
-            NormalizedRecord::Unit(u) => {
-                assert_eq!(u.remote_id, unit);
-                units += 1;
-            }
-            NormalizedRecord::Property(_) => panic!("a unit sync reads no property"),
-            NormalizedRecord::Resident(_) => {}
-        }
-        assert_eq!(world[&(record.kind(), record.remote_id().to_owned())], record);
-    }
-    assert_eq!(units, 1);
-
-    let person = lease.residents[0].resident_remote_id.clone();
-    let scope = SyncScope::Resident { resident: person.clone(), properties: vec![lease.property_remote_id.clone()] };
-    let (records, failures) = collect(&connector, scope).await;
-    assert!(failures.is_empty(), "{failures:?}");
-    let leases: Vec<_> = records
-        .iter()
-        .filter_map(|r| match r {
-            NormalizedRecord::Lease(l) => Some(l),
-            _ => None,
-        })
-        .collect();
-    assert!(leases.iter().any(|l| l.remote_id == lease.remote_id));
-    assert!(leases.iter().all(|l| l.residents.iter().any(|r| r.resident_remote_id == person)));
+    assert_scoped_syncs(&connector, &world).await;
 }
 
 #[tokio::test]

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use futures::StreamExt;
-use pmsgraph_connector_core::{Connector, NormalizedRecord, RecordKind, RemoteData, SyncItem, SyncScope};
+use pmsgraph_connector_core::{
+    Connector, NormalizedLease, NormalizedRecord, RecordKind, RemoteData, SyncItem, SyncScope,
+};
 
 /// Records by (kind, remote id), with `remote_data` blanked (the world has none). Panics on a
 /// record that comes twice.
@@ -68,4 +70,54 @@ pub fn assert_same(
     for (key, record) in &want {
         assert_eq!(&read[key], record, "{key:?} differs");
     }
+}
+
+/// Checks a connector's scoped syncs against the world it reads: a unit sync reads that unit, its
+/// leases and their people, each equal to the world's and nothing of the rest of the property; a
+/// resident sync reads the person's leases. Returns the lease (one with several people) it used.
+pub async fn assert_scoped_syncs(
+    connector: &dyn Connector,
+    world: &BTreeMap<(RecordKind, String), NormalizedRecord>,
+) -> NormalizedLease {
+    let lease = world
+        .values()
+        .find_map(|r| match r {
+            NormalizedRecord::Lease(l) if l.residents.len() > 1 => Some(l.clone()),
+            _ => None,
+        })
+        .expect("a lease with several people");
+    let unit = lease.unit_remote_id.clone().expect("a unit");
+    let scope = SyncScope::Unit { property: lease.property_remote_id.clone(), unit: unit.clone() };
+    let (records, failures) = collect(connector, scope).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(!records.is_empty());
+    let mut units = 0;
+    for record in keyed(records).into_values() {
+        match &record {
+            NormalizedRecord::Lease(l) => assert_eq!(l.unit_remote_id.as_deref(), Some(unit.as_str())),
+            NormalizedRecord::Unit(u) => {
+                assert_eq!(u.remote_id, unit);
+                units += 1;
+            }
+            NormalizedRecord::Property(_) => panic!("a unit sync reads no property"),
+            NormalizedRecord::Resident(_) => {}
+        }
+        assert_eq!(world[&(record.kind(), record.remote_id().to_owned())], record);
+    }
+    assert_eq!(units, 1);
+
+    let person = lease.residents[0].resident_remote_id.clone();
+    let scope = SyncScope::Resident { resident: person.clone(), properties: vec![lease.property_remote_id.clone()] };
+    let (records, failures) = collect(connector, scope).await;
+    assert!(failures.is_empty(), "{failures:?}");
+    let leases: Vec<_> = records
+        .iter()
+        .filter_map(|r| match r {
+            NormalizedRecord::Lease(l) => Some(l),
+            _ => None,
+        })
+        .collect();
+    assert!(leases.iter().any(|l| l.remote_id == lease.remote_id));
+    assert!(leases.iter().all(|l| l.residents.iter().any(|r| r.resident_remote_id == person)));
+    lease
 }
