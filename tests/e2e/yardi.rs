@@ -2,7 +2,8 @@
 //! built-in Yardi sandbox passes the data-access check, syncs, and the GraphQL API serves the same
 //! normalized portfolio as for an Entrata customer synced from the same sandbox world (the same
 //! properties, units, counts per status, people and dates), then the same changes after a timeline
-//! step. The two customers belong to two apps, so each token sees one of them.
+//! step, and the same lifecycle events with the same access windows over four steps. The two
+//! customers belong to two apps, so each token sees one of them.
 //!
 //! The PMSs' own ids differ (Yardi's codes are not Entrata's numbers), so records are compared by
 //! what they say: a lease by its property's name, its unit's number, its dates, rent and people. A
@@ -111,22 +112,36 @@ fn assert_same_portfolio(entrata: &Portfolio, yardi: &Portfolio) {
     assert_eq!(entrata.leases, yardi.leases, "leases");
 }
 
+/// An Entrata and a Yardi sandbox customer of the same world, of two apps, both checked, enabled
+/// and synced once.
+struct Pair {
+    entrata_token: String,
+    entrata: String,
+    yardi_token: String,
+    yardi: String,
+}
+
+impl Pair {
+    async fn synced(server: &TestServer, app: &str) -> Pair {
+        let entrata_token = server.token(&format!("{app}-entrata"), Environment::Sandbox).await;
+        let yardi_token = server.token(&format!("{app}-yardi"), Environment::Sandbox).await;
+        let (entrata, job) = enabled(server, &entrata_token, "sandbox").await;
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        let yardi = connect_yardi(server, &yardi_token, "sandbox").await;
+        let access = check_access(server, &yardi_token, &yardi).await;
+        let statuses: Vec<_> = access.as_array().expect("a matrix").iter().map(|a| a["status"].clone()).collect();
+        assert_eq!(statuses, vec![json!("GRANTED"); 4], "{access}");
+        let job = enable(server, &yardi_token, &yardi).await;
+        assert_eq!(job["status"], "SUCCESS", "{job}");
+        assert_eq!(job["trigger"], "ENABLE");
+        Pair { entrata_token, entrata, yardi_token, yardi }
+    }
+}
+
 #[tokio::test]
 async fn a_yardi_customer_sees_the_same_portfolio_as_an_entrata_customer_of_the_same_world() {
     let server = TestServer::start().await;
-    let entrata_token = server.token("yardi-e2e-entrata", Environment::Sandbox).await;
-    let yardi_token = server.token("yardi-e2e-yardi", Environment::Sandbox).await;
-
-    let (entrata, job) = enabled(&server, &entrata_token, "sandbox").await;
-    assert_eq!(job["status"], "SUCCESS", "{job}");
-
-    let yardi = connect_yardi(&server, &yardi_token, "sandbox").await;
-    let access = check_access(&server, &yardi_token, &yardi).await;
-    let statuses: Vec<_> = access.as_array().expect("a matrix").iter().map(|a| a["status"].clone()).collect();
-    assert_eq!(statuses, vec![json!("GRANTED"); 4], "{access}");
-    let job = enable(&server, &yardi_token, &yardi).await;
-    assert_eq!(job["status"], "SUCCESS", "{job}");
-    assert_eq!(job["trigger"], "ENABLE");
+    let Pair { entrata_token, entrata, yardi_token, yardi } = Pair::synced(&server, "yardi-e2e").await;
 
     let step0 = world(0);
     let (e0, y0) = (portfolio(&server, &entrata_token).await, portfolio(&server, &yardi_token).await);
@@ -202,5 +217,133 @@ async fn a_denied_yardi_resource_blocks_enabling_and_names_yardis_message() {
     let answer = server.gql(&production, CONNECT_YARDI, json!({ "customer": customer, "yardi": missing })).await;
     assert_eq!(answer.code(), "BAD_USER_INPUT", "{:?}", answer.body);
     assert!(answer.message().contains("interfaceLicense"), "{}", answer.message());
+    server.stop().await;
+}
+
+const CONTENT_EVENTS: &str = r#"query($after: String) {
+  events(first: 200, after: $after) {
+    pageInfo { endCursor hasNextPage }
+    nodes {
+      type data
+      lease { property { name } unit { number } }
+      resident { firstName lastName email }
+      unit { number } previousUnit { number }
+      leaseResident { accessWindow { startsAt endsAt } }
+    }
+  }
+}"#;
+
+/// An event by what it says, not by the PMS's ids: its type, property, unit, person and previous
+/// unit, with the access window of the occupancy it concerns.
+fn content_of(event: &Value) -> Value {
+    let person = &event["resident"];
+    let name =
+        person["firstName"].as_str().map(|first| format!("{first} {}", person["lastName"].as_str().unwrap_or("")));
+    json!({
+        "type": event["type"],
+        "property": event["lease"]["property"]["name"],
+        "unit": event["unit"]["number"],
+        "person": name,
+        "hasEmail": person["email"].is_string(),
+        "previousUnit": event["previousUnit"]["number"],
+        "window": event["leaseResident"]["accessWindow"],
+        "record": event["data"]["record"],
+    })
+}
+
+/// The events after `cursor` by content, and the cursor to continue from.
+async fn contents_after(server: &TestServer, token: &str, cursor: Value) -> (Vec<Value>, Value) {
+    let mut out = Vec::new();
+    let mut cursor = cursor;
+    loop {
+        let page = server.gql(token, CONTENT_EVENTS, json!({ "after": cursor })).await.data()["events"].clone();
+        out.extend(page["nodes"].as_array().expect("nodes").iter().map(content_of));
+        if !page["pageInfo"]["endCursor"].is_null() {
+            cursor = page["pageInfo"]["endCursor"].clone();
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            return (out, cursor);
+        }
+    }
+}
+
+/// What DESIGN.md's person identity makes of a transfer in Yardi, said as Entrata says it. A
+/// person without an email is one resident per Yardi code, so their transfer is their old self
+/// moving out and a new resident moving in, where Entrata, whose customer id names the person,
+/// sees one TRANSFERRED (carrying the new occupancy's window). Every other event must agree as is.
+fn as_one_person(events: Vec<Value>) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut moved_out: Vec<Value> = Vec::new();
+    for event in events {
+        match event["type"].as_str() {
+            Some("MOVED_OUT") if event["hasEmail"] == false => moved_out.push(event),
+            _ => out.push(event),
+        }
+    }
+    for event in &mut out {
+        if event["type"] != "MOVED_IN" || event["hasEmail"] != false {
+            continue;
+        }
+        if let Some(at) = moved_out.iter().position(|old| old["person"] == event["person"]) {
+            let old = moved_out.swap_remove(at);
+            event["type"] = json!("TRANSFERRED");
+            event["previousUnit"] = old["unit"].clone();
+        }
+    }
+    out.extend(moved_out);
+    out
+}
+
+fn tally(events: Vec<Value>) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for event in events {
+        *out.entry(event.to_string()).or_insert(0) += 1;
+    }
+    out
+}
+
+#[tokio::test]
+async fn yardi_customers_get_the_same_lifecycle_events_and_access_windows_as_entrata_customers() {
+    let server = TestServer::start().await;
+    let Pair { entrata_token, entrata, yardi_token, yardi } = Pair::synced(&server, "yardi-events").await;
+    let (_, mut entrata_cursor) = contents_after(&server, &entrata_token, Value::Null).await;
+    let (_, mut yardi_cursor) = contents_after(&server, &yardi_token, Value::Null).await;
+
+    let windows = "property { name } unit { number } residents { role resident { firstName lastName } accessWindow { startsAt endsAt } }";
+    for step in 1..=4u32 {
+        advance(server.db(), DEFAULT_WORLD, 1).await.expect("the timeline advances");
+        for (token, integration) in [(&entrata_token, &entrata), (&yardi_token, &yardi)] {
+            let job = sync_now(&server, token, integration, Value::Null).await;
+            assert_eq!(job["status"], "SUCCESS", "step {step}: {job}");
+        }
+        let (from_entrata, next) = contents_after(&server, &entrata_token, entrata_cursor).await;
+        entrata_cursor = next;
+        let (from_yardi, next) = contents_after(&server, &yardi_token, yardi_cursor).await;
+        yardi_cursor = next;
+        let (from_entrata, from_yardi) = (tally(from_entrata), tally(as_one_person(from_yardi)));
+        let missing: Vec<_> = from_entrata.iter().filter(|(k, n)| from_yardi.get(*k) != Some(n)).collect();
+        let extra: Vec<_> = from_yardi.iter().filter(|(k, n)| from_entrata.get(*k) != Some(n)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "step {step}: Entrata only {missing:#?}\nYardi only {extra:#?}"
+        );
+        assert!(!from_yardi.is_empty(), "step {step} changed nothing");
+
+        let (e, y) = (
+            every(&server, &entrata_token, "leases", windows).await,
+            every(&server, &yardi_token, "leases", windows).await,
+        );
+        let by_content = |leases: Vec<Value>| -> BTreeMap<String, usize> {
+            let mut out = BTreeMap::new();
+            for mut lease in leases {
+                if let Some(Value::Array(people)) = lease.get_mut("residents") {
+                    people.sort_by_key(Value::to_string);
+                }
+                *out.entry(lease.to_string()).or_insert(0) += 1;
+            }
+            out
+        };
+        assert_eq!(by_content(e), by_content(y), "step {step}: access windows");
+    }
     server.stop().await;
 }

@@ -19,6 +19,7 @@ use crate::db::Db;
 use crate::store::StoreError;
 use crate::store::ingest::{self, ChangeContext, Counts};
 use crate::store::jobs::{self, JobError, Outcome};
+use crate::sync::identity::StoredPeople;
 
 /// Records per write transaction: large enough to amortize the transaction, small enough to keep
 /// memory flat and make progress visible.
@@ -161,6 +162,17 @@ pub async fn run_observed(
     };
     let ctx = ChangeContext { sync_job_id: Some(job_id), log_creations };
     let mut run = Run::new(db, integration_id, ctx, progress);
+    let mut people = if connector.capabilities().person_ids_per_lease {
+        match StoredPeople::load(db, integration_id).await {
+            Ok(people) => Some(people),
+            Err(err) => {
+                run.store_error(&err);
+                return run.outcome(0);
+            }
+        }
+    } else {
+        None
+    };
     let full = scope.is_full();
     let mut seen = Seen::default();
     let mut batch = Vec::with_capacity(BATCH_RECORDS);
@@ -184,7 +196,10 @@ pub async fn run_observed(
         let mut queued = queued;
         while let Some(item) = queued.recv().await {
             match item {
-                SyncItem::Page(records) => {
+                SyncItem::Page(mut records) => {
+                    if let Some(people) = people.as_mut() {
+                        people.resolve(&mut records);
+                    }
                     if full {
                         records.iter().for_each(|r| seen.note(r));
                     }
@@ -349,35 +364,12 @@ pub async fn run_now(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pmsgraph_connector_core::{LeaseStatus, NormalizedLease, NormalizedLeaseResident, RemoteData, ResidentRole};
+    use pmsgraph_connector_core::{LeaseStatus, NormalizedLease, NormalizedLeaseResident, ResidentRole};
 
     #[test]
     fn a_lease_resident_is_seen_by_the_remote_id_it_is_stored_under() {
-        let person = NormalizedLeaseResident {
-            resident_remote_id: "c7".into(),
-            role: ResidentRole::Primary,
-            move_in_date: None,
-            move_out_date: None,
-            status: LeaseStatus::Current,
-            remote_data: RemoteData::null(),
-        };
-        let lease = NormalizedLease {
-            remote_id: "l1".into(),
-            property_remote_id: "p1".into(),
-            unit_remote_id: None,
-            unit_space_remote_id: None,
-            status: LeaseStatus::Current,
-            remote_status: None,
-            start_date: None,
-            end_date: None,
-            move_in_date: None,
-            move_out_date: None,
-            notice_date: None,
-            rent_cents: None,
-            is_month_to_month: false,
-            residents: vec![person.clone()],
-            remote_data: RemoteData::null(),
-        };
+        let person = NormalizedLeaseResident::new("c7", ResidentRole::Primary, LeaseStatus::Current);
+        let lease = NormalizedLease::new("l1", "p1", LeaseStatus::Current, vec![person.clone()]);
         let mut seen = Seen::default();
         seen.note(&NormalizedRecord::Lease(lease));
         assert!(seen.saw(RecordKind::Lease, "l1"));

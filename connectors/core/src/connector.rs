@@ -131,6 +131,10 @@ pub struct Capabilities {
     pub narrow_to_unit: bool,
     /// Can ask the PMS for one person's leases rather than the whole property's.
     pub narrow_to_resident: bool,
+    /// The PMS's person ids are per lease (Yardi, RealPage): the connector merges one sync's ids
+    /// by [`person_key`](crate::person_key), and the engine keeps each person under the remote
+    /// id they are already stored with, whatever code the connector names them by this time.
+    pub person_ids_per_lease: bool,
 }
 
 /// One item of a sync stream.

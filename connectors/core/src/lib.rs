@@ -21,7 +21,7 @@ pub use http::{HttpClient, HttpPolicy};
 pub use raw::RemoteData;
 pub use record::{
     Address, ContentHash, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedRecord,
-    NormalizedResident, NormalizedUnit, NormalizedUnitSpace, RecordKind, hash_with_parent,
+    NormalizedResident, NormalizedUnit, NormalizedUnitSpace, PersonKey, RecordKind, hash_with_parent, person_key,
 };
 pub use reqwest;
 pub use vocab::{LeaseStatus, Occupancy, ResidentRole, UnknownWord};

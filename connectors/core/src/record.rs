@@ -126,6 +126,24 @@ pub struct NormalizedResident {
     pub remote_data: RemoteData,
 }
 
+impl NormalizedResident {
+    /// Who this person is where the PMS's person ids are per lease: see [`person_key`].
+    pub fn identity_key(&self) -> Option<PersonKey> {
+        person_key(self.email.as_deref(), &self.last_name)
+    }
+}
+
+/// The identity of a person whose PMS ids are per lease (DESIGN.md, "Person identity"): the email
+/// (trimmed, case-insensitive) and the last name (likewise). Without an email there is none: such
+/// records are never merged, on name alone or otherwise.
+pub type PersonKey = (String, String);
+
+/// The [`PersonKey`] of an email and a last name, `None` without an email.
+pub fn person_key(email: Option<&str>, last_name: &str) -> Option<PersonKey> {
+    let email = email.map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty())?;
+    Some((email, last_name.trim().to_lowercase()))
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NormalizedLease {
     pub remote_id: String,
@@ -157,7 +175,47 @@ pub struct NormalizedLeaseResident {
     pub remote_data: RemoteData,
 }
 
+impl NormalizedLease {
+    /// A lease with only its ids, status and people: no dates, no rent, no raw record.
+    pub fn new(
+        remote_id: impl Into<String>,
+        property_remote_id: impl Into<String>,
+        status: LeaseStatus,
+        residents: Vec<NormalizedLeaseResident>,
+    ) -> Self {
+        NormalizedLease {
+            remote_id: remote_id.into(),
+            property_remote_id: property_remote_id.into(),
+            unit_remote_id: None,
+            unit_space_remote_id: None,
+            status,
+            remote_status: None,
+            start_date: None,
+            end_date: None,
+            move_in_date: None,
+            move_out_date: None,
+            notice_date: None,
+            rent_cents: None,
+            is_month_to_month: false,
+            residents,
+            remote_data: RemoteData::null(),
+        }
+    }
+}
+
 impl NormalizedLeaseResident {
+    /// One person's place on a lease, without dates or a raw record.
+    pub fn new(resident_remote_id: impl Into<String>, role: ResidentRole, status: LeaseStatus) -> Self {
+        NormalizedLeaseResident {
+            resident_remote_id: resident_remote_id.into(),
+            role,
+            move_in_date: None,
+            move_out_date: None,
+            status,
+            remote_data: RemoteData::null(),
+        }
+    }
+
     /// The occupancy's own remote id: PMSs have none, so it is the pair (lease, person).
     pub fn remote_id(&self, lease_remote_id: &str) -> String {
         format!("{lease_remote_id}:{}", self.resident_remote_id)

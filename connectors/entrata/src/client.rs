@@ -289,7 +289,7 @@ impl Connector for EntrataConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { changes_since: false, narrow_to_unit: true, narrow_to_resident: true }
+        Capabilities { narrow_to_unit: true, narrow_to_resident: true, ..Capabilities::default() }
     }
 
     /// One call per resource: getProperties, then for the first property getPropertyUnits, getLeases

@@ -320,7 +320,7 @@ impl Connector for YardiConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { changes_since: false, narrow_to_unit: false, narrow_to_resident: false }
+        Capabilities { person_ids_per_lease: true, ..Capabilities::default() }
     }
 
     async fn check_access(&self, resource: Resource) -> Result<(), ConnectorError> {

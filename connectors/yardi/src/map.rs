@@ -12,7 +12,9 @@
 //!   GUARANTOR, others -> OCCUPANT.
 //! - Residents: tenant and roommate codes are per lease, so one person on several leases is
 //!   found by [`People`]: same email (trimmed, case-insensitive) and same last name; without an
-//!   email a record stays a person of its own. The person keeps the code of their first sighting.
+//!   email a record stays a person of its own. The person keeps the code of their first sighting in
+//!   this sync; across syncs the engine keeps them under the id they are stored with
+//!   (`Capabilities::person_ids_per_lease`), so a transfer does not make them someone new.
 //!
 //! Status words: Current, Future, Past, Notice, Applicant as such, Eviction -> NOTICE,
 //! Canceled / Denied -> CANCELLED, and the MITS customer types (`current resident`, `former
@@ -28,7 +30,7 @@ use pmsgraph_connector_core::vocab::{LeaseDates, status_by_dates};
 use pmsgraph_connector_core::zone::infer_time_zone;
 use pmsgraph_connector_core::{
     Address, LeaseStatus, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedRecord,
-    NormalizedResident, NormalizedUnit, Occupancy, RemoteData, ResidentRole,
+    NormalizedResident, NormalizedUnit, Occupancy, PersonKey, RemoteData, ResidentRole,
 };
 
 use crate::error::YardiError;
@@ -750,19 +752,15 @@ fn rt_customer(node: &Node, path: &str, property: &str) -> Result<(LeaseFields, 
 /// A person keeps the code of their first sighting, and is emitted once.
 #[derive(Debug, Default)]
 pub struct People {
-    by_identity: HashMap<(String, String), String>,
+    by_identity: HashMap<PersonKey, String>,
     emitted: HashSet<String>,
 }
 
 impl People {
     /// The person's id in this sync.
     pub fn identify(&mut self, resident: &NormalizedResident) -> String {
-        match resident.email.as_deref().map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()) {
-            Some(email) => self
-                .by_identity
-                .entry((email, resident.last_name.trim().to_lowercase()))
-                .or_insert_with(|| resident.remote_id.clone())
-                .clone(),
+        match resident.identity_key() {
+            Some(key) => self.by_identity.entry(key).or_insert_with(|| resident.remote_id.clone()).clone(),
             None => resident.remote_id.clone(),
         }
     }
