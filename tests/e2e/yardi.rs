@@ -309,6 +309,7 @@ async fn yardi_customers_get_the_same_lifecycle_events_and_access_windows_as_ent
     let (_, mut entrata_cursor) = contents_after(&server, &entrata_token, Value::Null).await;
     let (_, mut yardi_cursor) = contents_after(&server, &yardi_token, Value::Null).await;
 
+    let mut kinds = BTreeSet::new();
     let windows = "property { name } unit { number } residents { role resident { firstName lastName } accessWindow { startsAt endsAt } }";
     for step in 1..=4u32 {
         advance(server.db(), DEFAULT_WORLD, 1).await.expect("the timeline advances");
@@ -328,6 +329,9 @@ async fn yardi_customers_get_the_same_lifecycle_events_and_access_windows_as_ent
             "step {step}: Entrata only {missing:#?}\nYardi only {extra:#?}"
         );
         assert!(!from_yardi.is_empty(), "step {step} changed nothing");
+        kinds.extend(
+            from_yardi.keys().filter_map(|k| serde_json::from_str::<Value>(k).ok()).map(|e| e["type"].to_string()),
+        );
 
         let (e, y) = (
             every(&server, &entrata_token, "leases", windows).await,
@@ -344,6 +348,19 @@ async fn yardi_customers_get_the_same_lifecycle_events_and_access_windows_as_ent
             out
         };
         assert_eq!(by_content(e), by_content(y), "step {step}: access windows");
+    }
+    // The four steps went through every kind of change the Entrata lifecycle test checks.
+    for kind in [
+        "MOVE_IN_SCHEDULED",
+        "MOVED_IN",
+        "NOTICE_GIVEN",
+        "MOVED_OUT",
+        "TRANSFERRED",
+        "LEASE_CREATED",
+        "EMAIL_CHANGED",
+        "REMOTE_DELETED",
+    ] {
+        assert!(kinds.contains(&format!("\"{kind}\"")), "no {kind} in four steps: {kinds:?}");
     }
     server.stop().await;
 }
