@@ -345,8 +345,8 @@ async fn nested_data_and_global_ids() {
         __typename id
         ... on Lease {
           remoteId status remoteStatus startDate endDate moveInDate rent isMonthToMonth remoteData
-          unit { number } property { name }
-          residents { role status moveInDate resident { firstName email leases { lease { remoteId } } } }
+          unit { number remoteData } property { name remoteData }
+          residents { role status moveInDate remoteData resident { firstName email remoteData leases { lease { remoteId } } } }
         }
       }
     }"#;
@@ -368,6 +368,14 @@ async fn nested_data_and_global_ids() {
     assert_eq!(lease["endDate"], "2027-01-01");
     assert_eq!(lease["rent"], 1400.0);
     assert_eq!(lease["remoteData"]["LeaseID"], lease_remote_id("Ns", 0, 0));
+    // Rows are read without their raw records, which load for the rows a response shows.
+    for raw in [&lease["unit"]["remoteData"], &lease["property"]["remoteData"]] {
+        assert!(raw.as_object().is_some_and(|o| !o.is_empty()), "a raw record: {raw}");
+    }
+    for person in lease["residents"].as_array().expect("people") {
+        assert!(person["remoteData"].is_object(), "a lease resident's raw record: {person}");
+        assert!(person["resident"]["remoteData"].is_object(), "a resident's raw record: {person}");
+    }
     assert_eq!(lease["unit"]["number"], "100");
     assert_eq!(lease["property"]["name"], property_name("Ns", 0));
     let people = lease["residents"].as_array().expect("people");

@@ -99,7 +99,7 @@ where
             }),
         }
     };
-    let mut query = select;
+    let mut query = super::lean::lean(select, db.get_database_backend());
     if let Some(after) = page.after {
         query = query.filter(id.gt(after));
     }

@@ -18,6 +18,7 @@ use pmsgraph_entity::{
     unit, unit_space,
 };
 
+use super::lean::{RawData, lean};
 use crate::scope::Scope;
 use crate::store::jobs;
 
@@ -40,8 +41,8 @@ where
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, LoadError> {
-        let rows =
-            E::find().filter(self.restrict.clone()).filter(self.id.is_in(keys.iter().copied())).all(&self.db).await?;
+        let select = E::find().filter(self.restrict.clone()).filter(self.id.is_in(keys.iter().copied()));
+        let rows = lean(select, self.db.get_database_backend()).all(&self.db).await?;
         Ok(rows.into_iter().map(|row| ((self.id_of)(&row), row)).collect())
     }
 }
@@ -64,12 +65,11 @@ where
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, LoadError> {
-        let rows = E::find()
+        let select = E::find()
             .filter(self.restrict.clone())
             .filter(self.parent.is_in(keys.iter().copied()))
-            .order_by_asc(self.order)
-            .all(&self.db)
-            .await?;
+            .order_by_asc(self.order);
+        let rows = lean(select, self.db.get_database_backend()).all(&self.db).await?;
         let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
         for row in rows {
             grouped.entry((self.parent_of)(&row)).or_default().push(row);
@@ -151,6 +151,8 @@ pub struct Loaders {
     pub last_full_sync: DataLoader<LastFullSync>,
     pub overrides: DataLoader<ByParent<access_override::Entity>>,
     pub past_seen: DataLoader<PastSeen>,
+    /// The raw records of lean rows (see [`lean`](super::lean)).
+    pub raw_data: DataLoader<RawData>,
 }
 
 fn spawn(future: futures::future::BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
@@ -248,6 +250,7 @@ impl Loaders {
                 spawn,
             ),
             past_seen: DataLoader::new(PastSeen { db: db.clone() }, spawn),
+            raw_data: DataLoader::new(RawData { db: db.clone(), integrations: ids.clone() }, spawn),
             occupancies_by_resident: DataLoader::new(
                 ByParent::<lease_resident::Entity> {
                     db: db.clone(),

@@ -7,6 +7,7 @@ pub mod access;
 pub mod connection;
 pub mod events;
 pub mod ids;
+pub mod lean;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;

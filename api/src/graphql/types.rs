@@ -13,6 +13,7 @@ use pmsgraph_entity::{customer, integration, lease, lease_resident, property, re
 
 use super::connection::{Conn, Page, paginate};
 use super::ids::{self, NodeType};
+use super::lean;
 use super::scalars::Date;
 use super::{LeaseConnectionFilter, rctx};
 use crate::auth::Environment;
@@ -99,6 +100,25 @@ async fn last_seen(
     Ok(Some(full.map_or(updated_at, |at| at.max(updated_at))))
 }
 
+/// `remoteData`: the row's raw record, or for a lean row (see [`lean`](super::lean)) the one its
+/// table stores, loaded with the raw records of the other rows of the response.
+async fn raw_data(
+    ctx: &Context<'_>,
+    node: NodeType,
+    id: uuid::Uuid,
+    row: &serde_json::Value,
+) -> GqlResult<Json<serde_json::Value>> {
+    if !row.is_null() {
+        return Ok(Json(row.clone()));
+    }
+    let Some(table) = lean::record_kind(node) else {
+        return Ok(Json(serde_json::Value::Null));
+    };
+    let rc = rctx(ctx)?;
+    let raw = rc.loaders.raw_data.load_one((table, id)).await.map_err(|e| ApiError::internal(e.as_ref().clone()))?;
+    Ok(Json(raw.unwrap_or(serde_json::Value::Null)))
+}
+
 macro_rules! load {
     ($ctx:expr, $loader:ident, $id:expr) => {{
         let rc = rctx($ctx)?;
@@ -142,8 +162,8 @@ macro_rules! synced_object {
                 self.0.remote_deleted_at
             }
             /// The PMS's raw record, as it was last synced.
-            async fn remote_data(&self) -> Json<&serde_json::Value> {
-                Json(&self.0.remote_data)
+            async fn remote_data(&self, ctx: &Context<'_>) -> GqlResult<Json<serde_json::Value>> {
+                raw_data(ctx, $node, self.0.id, &self.0.remote_data).await
             }
             /// The PMS connection this record came from.
             async fn integration(&self, ctx: &Context<'_>) -> GqlResult<Integration> {
