@@ -51,7 +51,7 @@ where
 pub struct ByParent<E: EntityTrait> {
     db: DatabaseConnection,
     parent: E::Column,
-    order: E::Column,
+    id_of: fn(&E::Model) -> Uuid,
     restrict: Condition,
     parent_of: fn(&E::Model) -> Uuid,
 }
@@ -65,14 +65,16 @@ where
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, LoadError> {
-        let select = E::find()
-            .filter(self.restrict.clone())
-            .filter(self.parent.is_in(keys.iter().copied()))
-            .order_by_asc(self.order);
+        // No ORDER BY: ordering the whole result by id invites the planner to walk a tenant's
+        // `(integration_id, id)` index instead of looking the parents up; each group is sorted here.
+        let select = E::find().filter(self.restrict.clone()).filter(self.parent.is_in(keys.iter().copied()));
         let rows = lean(select, self.db.get_database_backend()).all(&self.db).await?;
         let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
         for row in rows {
             grouped.entry((self.parent_of)(&row)).or_default().push(row);
+        }
+        for group in grouped.values_mut() {
+            group.sort_unstable_by_key(self.id_of);
         }
         Ok(grouped)
     }
@@ -203,7 +205,7 @@ impl Loaders {
                 ByParent::<integration::Entity> {
                     db: db.clone(),
                     parent: integration::Column::CustomerId,
-                    order: integration::Column::Id,
+                    id_of: |row| row.id,
                     restrict: integrations.clone(),
                     parent_of: |row| row.customer_id,
                 },
@@ -213,7 +215,7 @@ impl Loaders {
                 ByParent::<unit_space::Entity> {
                     db: db.clone(),
                     parent: unit_space::Column::UnitId,
-                    order: unit_space::Column::Id,
+                    id_of: |row| row.id,
                     restrict: synced(unit_space::Column::IntegrationId.is_in(ids.clone())),
                     parent_of: |row| row.unit_id,
                 },
@@ -223,7 +225,7 @@ impl Loaders {
                 ByParent::<lease::Entity> {
                     db: db.clone(),
                     parent: lease::Column::UnitId,
-                    order: lease::Column::Id,
+                    id_of: |row| row.id,
                     restrict: synced(lease::Column::IntegrationId.is_in(ids.clone())),
                     parent_of: |row| row.unit_id.unwrap_or_default(),
                 },
@@ -233,7 +235,7 @@ impl Loaders {
                 ByParent::<lease_resident::Entity> {
                     db: db.clone(),
                     parent: lease_resident::Column::LeaseId,
-                    order: lease_resident::Column::Id,
+                    id_of: |row| row.id,
                     restrict: synced(lease_resident::Column::IntegrationId.is_in(ids.clone())),
                     parent_of: |row| row.lease_id,
                 },
@@ -243,7 +245,7 @@ impl Loaders {
                 ByParent::<access_override::Entity> {
                     db: db.clone(),
                     parent: access_override::Column::LeaseResidentId,
-                    order: access_override::Column::Id,
+                    id_of: |row| row.id,
                     restrict: synced(access_override::Column::IntegrationId.is_in(ids.clone())),
                     parent_of: |row| row.lease_resident_id,
                 },
@@ -255,7 +257,7 @@ impl Loaders {
                 ByParent::<lease_resident::Entity> {
                     db: db.clone(),
                     parent: lease_resident::Column::ResidentId,
-                    order: lease_resident::Column::Id,
+                    id_of: |row| row.id,
                     restrict: synced(lease_resident::Column::IntegrationId.is_in(ids)),
                     parent_of: |row| row.resident_id,
                 },
