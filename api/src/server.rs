@@ -26,7 +26,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::graphql::loaders::Loaders;
-use crate::graphql::{PmsSchema, RequestCtx, build_schema};
+use crate::graphql::{PmsSchema, RequestCtx, build_app_schema, build_schema};
 use crate::scope::Scope;
 use crate::sync::Worker;
 use crate::vault::Vault;
@@ -39,7 +39,10 @@ pub struct AppState {
     pub vault: Vault,
     /// Runs queued sync jobs; `notify` it after queueing one.
     pub worker: Worker,
+    /// The schema with the onboarding-link rules: for link tokens and websocket connections.
     pub schema: PmsSchema,
+    /// The schema for requests authenticated with an app's token.
+    pub app_schema: PmsSchema,
     pub cache: ResponseCache,
     /// The per-token request rate limit.
     pub rate_limit: crate::rate_limit::TokenRateLimit,
@@ -64,6 +67,7 @@ impl AppState {
         let vault = crate::vault(&config)?;
         let worker = Worker::new(db.clone(), vault.clone(), config.worker_config())?;
         let schema = build_schema(&config.limits, config.introspection);
+        let app_schema = build_app_schema(&config.limits, config.introspection);
         let cache = ResponseCache::new(&config.cache);
         let rate_limit = crate::rate_limit::TokenRateLimit::new(&config.rate_limit);
         let sandbox = config.sandbox.enabled.then(|| crate::sandbox::state(&db, &config.sandbox));
@@ -73,7 +77,7 @@ impl AppState {
             config.webhooks.clone(),
             config.webhook_addresses(),
         )?;
-        Ok(AppState { config, db, tokens, vault, worker, schema, cache, sandbox, rate_limit, webhooks })
+        Ok(AppState { config, db, tokens, vault, worker, schema, app_schema, cache, sandbox, rate_limit, webhooks })
     }
 }
 
@@ -354,6 +358,7 @@ async fn graphql(
 
     let policy = CachePolicy::default();
     let loaders = Loaders::new(&state.db.read, &scope);
+    let schema = if scope.principal.is_onboarding_link() { &state.schema } else { &state.app_schema };
     let ctx = RequestCtx {
         db: state.db.clone(),
         scope,
@@ -364,7 +369,7 @@ async fn graphql(
         allow_private_pms_urls: state.config.allow_private_pms_urls,
     };
     let batch = batch.data(Arc::new(ctx)).data(state.tokens.clone());
-    let execution = state.schema.execute_batch(batch);
+    let execution = schema.execute_batch(batch);
     let mut response = match tokio::time::timeout(limits.request_timeout, execution).await {
         Ok(response) => response,
         Err(_) => {

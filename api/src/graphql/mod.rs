@@ -39,14 +39,27 @@ use types::{Customer, Integration, Lease, LeaseResident, Node, Property, Residen
 pub type PmsSchema = Schema<Query, mutation::Mutation, events::EventSubscription>;
 
 /// Builds the schema with its limits; it needs no database, so `pmsgraph schema` can print it.
+/// It enforces the [onboarding-link rules](onboarding_link) on every field of every request.
 pub fn build_schema(limits: &Limits, introspection: bool) -> PmsSchema {
+    build(limits, introspection, true)
+}
+
+/// The same schema without the onboarding-link rules, for requests whose token is known to be an
+/// app's: the rules' per-field hook is a boxed future around every field those requests resolve.
+pub fn build_app_schema(limits: &Limits, introspection: bool) -> PmsSchema {
+    build(limits, introspection, false)
+}
+
+fn build(limits: &Limits, introspection: bool, link_rules: bool) -> PmsSchema {
     let mut builder = Schema::build(Query, mutation::Mutation::default(), events::EventSubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(10)
-        .extension(limits::QueryRules { max_aliases: limits.max_aliases, introspection })
-        .extension(onboarding_link::OnboardingLinkRules);
+        .extension(limits::QueryRules { max_aliases: limits.max_aliases, introspection });
+    if link_rules {
+        builder = builder.extension(onboarding_link::OnboardingLinkRules);
+    }
     if !introspection {
         builder = builder.disable_introspection();
     }
