@@ -50,7 +50,7 @@ function unitRows(units) {
     const button = h('button', { type: 'button', class: 'secondary', 'aria-label': `Sync unit ${u.number} of ${u.property.name}` }, 'Sync unit');
     button.addEventListener('click', () => syncOne(button, out, u.integration.id, { unitId: u.id }, `unit ${u.number}`));
     const people = u.leases.flatMap((l) => l.residents.map((r) => `${r.resident.firstName} ${r.resident.lastName}`));
-    return [u.number, u.property.name, chip(u.occupancy), leaseChips(u.leases), people.join(', ') || '—', [button, ' ', out]];
+    return [u.number, `${u.property.name} (${u.integration.pms})`, chip(u.occupancy), leaseChips(u.leases), people.join(', ') || '—', [button, ' ', out]];
   });
 }
 
@@ -60,7 +60,7 @@ function residentRows(residents) {
     const name = `${r.firstName} ${r.lastName}`;
     const button = h('button', { type: 'button', class: 'secondary', 'aria-label': `Sync resident ${name}` }, 'Sync resident');
     button.addEventListener('click', () => syncOne(button, out, r.integration.id, { residentId: r.id }, name));
-    return [name, r.email || '—',
+    return [name, r.integration.pms, r.email || '—',
       r.leases.map((l) => [chip(l.status), ` ${l.role.toLowerCase()}, unit ${l.lease.unit ? l.lease.unit.number : '—'} `]),
       r.accessWindows.length ? r.accessWindows.map((w) => h('div', {}, chip(w.open ? 'open' : 'closed', w.open ? 'open' : 'closed'), ' ', when(w.startsAt), ' → ', w.endsAt ? when(w.endsAt) : 'open-ended')) : '—',
       [button, ' ', out]];
@@ -68,7 +68,7 @@ function residentRows(residents) {
 }
 
 const UNIT_HEADERS = ['Unit', 'Property', 'Occupancy', 'Leases', 'People', 'Sync'];
-const RESIDENT_HEADERS = ['Resident', 'Email', 'Leases', 'Access windows', 'Sync'];
+const RESIDENT_HEADERS = ['Resident', 'PMS', 'Email', 'Leases', 'Access windows', 'Sync'];
 
 export async function browseView(el) {
   const search = h('input', { id: 'search', type: 'search', autocomplete: 'off', 'aria-describedby': 'search-help' });

@@ -140,7 +140,7 @@ async function credentialsFieldset(prefix, fixed) {
       const value = offer.credentials[field.name];
       inputs[field.name].value = Array.isArray(value) ? value.join(', ') : value ?? '';
     }
-    say(`Filled in the built-in ${current.name} sandbox (${offer.url}). A username of sandbox+deny=leases makes it deny leases.`);
+    say(`Filled in the built-in ${current.name} sandbox (${offer.url}). A username of sandbox+deny=residents makes it deny residents, to show the data-access gate.`);
   });
   const draw = () => {
     current = choices.find((p) => p.pms === picker.value) || choices[0];
@@ -255,6 +255,9 @@ export async function customerView(el, id) {
   const connectForm = h('form', { class: 'card', 'aria-labelledby': 'connect-heading' },
     h('h2', { id: 'connect-heading' }, customer.integrations.length ? 'Connect another PMS' : 'Connect a PMS'),
     connect.fieldset, h('div', { class: 'row' }, connectButton));
+  // Folded away once the customer has a PMS.
+  const connectBox = customer.integrations.length
+    ? h('details', {}, h('summary', {}, 'Connect another PMS'), connectForm) : connectForm;
   connectForm.addEventListener('submit', (e) => {
     e.preventDefault();
     busy(connectButton, async () => {
@@ -341,7 +344,7 @@ export async function customerView(el, id) {
       : h('div', { class: 'row' }, h('a', { href: '#/customers' }, '← All customers'), makeLink),
     linkBox,
     integrations,
-    connectForm);
+    connectBox);
   // Fast while a check or a sync runs, slow otherwise.
   return every(() => (active ? 700 : 4000), () => refresh(false));
 }
