@@ -1,6 +1,7 @@
 //! The onboarding console: `/` and `/console/...` serve the embedded page and modules with the
 //! right content types, a strict Content-Security-Policy and content-hash ETags; `/graphql` still
-//! serves GraphiQL; `builtInSandboxes` tells sandbox tokens how to reach the built-in simulators.
+//! serves GraphiQL; `builtInSandboxes` tells sandbox tokens (and onboarding links) how to reach the
+//! built-in simulators.
 
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
@@ -96,6 +97,17 @@ async fn sandbox_tokens_learn_the_built_in_sandboxes_and_production_tokens_do_no
             .await;
         assert_eq!(answer.data()["connectIntegration"]["pms"], offer["pms"], "{:#}", answer.body);
     }
+
+    // A property manager's onboarding link may prefill them too.
+    let link = server
+        .gql(&sandbox, "mutation($c: ID!) { createOnboardingLink(customerId: $c) { token } }", json!({ "c": customer }))
+        .await
+        .data()["createOnboardingLink"]["token"]
+        .as_str()
+        .expect("a link token")
+        .to_owned();
+    let answer = server.gql(&link, query, json!({})).await;
+    assert_eq!(answer.data()["builtInSandboxes"].as_array().map(Vec::len), Some(2), "{:#}", answer.body);
 
     let production = server.token("console", Environment::Production).await;
     let answer = server.gql(&production, query, json!({})).await;
