@@ -97,7 +97,7 @@ before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   server = spawn(BIN, ['serve', '--bind', `127.0.0.1:${port}`, ...storeArgs()], {
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
+    env: { ...process.env, PMSGRAPH_LOG: process.env.PMSGRAPH_LOG || 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stderr.on('data', (chunk) => { serverLog += chunk; });
@@ -203,7 +203,9 @@ test('onboarding of a sandbox customer on each PMS the schema offers, through a 
       }
       await until('Enable to be allowed', async () => !(await enable.isDisabled()));
       await shot(`${c.pms}-2-granted`);
-      await enable.click();
+      // By keyboard: focus the button and press Enter.
+      await enable.focus();
+      await page.keyboard.press('Enter');
       await integration.getByRole('heading', { name: new RegExp(`^${c.name} ENABLED`) }).waitFor();
       const jobs = integration.getByRole('table', { name: 'Sync jobs' });
       await jobs.locator('tr', { hasText: 'ENABLE' }).filter({ hasText: 'SUCCESS' }).waitFor();
@@ -239,7 +241,7 @@ test('browse and search, then a sync of one unit and of one resident', async () 
   const units = page.getByRole('table', { name: `Units numbered ${number}` });
   await units.waitFor();
   const row = units.locator('tbody tr').first();
-  await row.getByRole('button', { name: /^Sync unit/ }).click();
+  await row.getByRole('button', { name: /^Sync unit/ }).press('Enter');
   await row.locator('[id^="unit-sync-"]', { hasText: 'UNIT sync' }).waitFor();
   assert.match(await row.locator('[id^="unit-sync-"]').textContent(), /SUCCESS/);
   await shot('browse-1-unit-sync');
