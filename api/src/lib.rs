@@ -10,6 +10,7 @@ pub mod bench;
 pub mod cache;
 pub mod config;
 pub mod connectors;
+pub mod console;
 pub mod db;
 pub mod error;
 pub mod events;

@@ -108,6 +108,12 @@ pub fn yardi_credentials(addr: SocketAddr) -> NewCredentials {
     NewCredentials { pms: Pms::Yardi, base_url, json }
 }
 
+/// Credentials of a healthy sandbox customer of each built-in sandbox PMS of a server listening on
+/// `addr`, in the order the console offers them.
+pub fn built_in(addr: SocketAddr) -> Vec<NewCredentials> {
+    vec![entrata_credentials(addr), yardi_credentials(addr)]
+}
+
 /// What the first run set up.
 pub struct Demo {
     pub token: String,

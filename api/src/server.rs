@@ -2,7 +2,7 @@
 //!
 //! `POST /graphql` authenticates the bearer token, loads the tenant scope, answers from the response
 //! cache when it can, else executes with a timeout; errors always carry `extensions.code`.
-//! `GET /graphql` serves GraphiQL; `GET /graphql/ws` serves subscriptions over websocket (graphql-ws); `/healthz` says the process is up, `/readyz` that the database
+//! `GET /` and `/console/...` serve the onboarding console ([`crate::console`]); `GET /graphql` serves GraphiQL; `GET /graphql/ws` serves subscriptions over websocket (graphql-ws); `/healthz` says the process is up, `/readyz` that the database
 //! answers.
 
 use std::future::Future;
@@ -141,7 +141,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     let simulators = state.sandbox.clone().map(pmsgraph_sandbox::router).unwrap_or_default();
     let mut routes = Router::new();
     if state.config.role.serves_api() {
-        routes = routes.route("/graphql", get(graphiql).post(graphql)).route("/graphql/ws", get(graphql_ws));
+        routes = routes
+            .route("/graphql", get(graphiql).post(graphql))
+            .route("/graphql/ws", get(graphql_ws))
+            .route("/", get(crate::console::index))
+            .route("/console/{file}", get(crate::console::file));
     }
     routes
         .route("/healthz", get(|| async { "ok" }))
@@ -204,6 +208,7 @@ async fn subscription_data(
         cache: CachePolicy::default(),
         worker: state.worker.clone(),
         allow_private_pms_urls: state.config.allow_private_pms_urls,
+        sandbox_addr: state.sandbox.as_ref().map(|_| state.config.bind),
     };
     let mut data = async_graphql::Data::default();
     data.insert(Arc::new(ctx));
@@ -367,6 +372,7 @@ async fn graphql(
         cache: policy.clone(),
         worker: state.worker.clone(),
         allow_private_pms_urls: state.config.allow_private_pms_urls,
+        sandbox_addr: state.sandbox.as_ref().map(|_| state.config.bind),
     };
     let batch = batch.data(Arc::new(ctx)).data(state.tokens.clone());
     let execution = schema.execute_batch(batch);

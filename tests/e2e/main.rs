@@ -4,6 +4,7 @@
 //! time down.
 
 mod cache;
+mod console;
 mod lifecycle;
 mod limits;
 mod logs;

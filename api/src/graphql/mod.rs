@@ -25,6 +25,7 @@ use uuid::Uuid;
 use pmsgraph_connector_core::{LeaseStatus, Occupancy};
 use pmsgraph_entity::{customer, lease, lease_resident, property, resident, unit};
 
+use crate::auth::Environment;
 use crate::cache::CachePolicy;
 use crate::config::Limits;
 use crate::db::Db;
@@ -77,6 +78,8 @@ pub struct RequestCtx {
     pub worker: crate::sync::Worker,
     /// Allow PMS URLs on private or loopback addresses for production customers (tests only).
     pub allow_private_pms_urls: bool,
+    /// Where this server's built-in sandbox PMSs answer, when they are mounted.
+    pub sandbox_addr: Option<std::net::SocketAddr>,
 }
 
 pub fn rctx<'a>(ctx: &Context<'a>) -> GqlResult<&'a RequestCtx> {
@@ -260,6 +263,38 @@ fn people_where(condition: Condition, join_unit: bool) -> SelectStatement {
     sub.to_owned()
 }
 
+/// A PMS simulator served by this server, and how a sandbox customer connects to it.
+#[derive(async_graphql::SimpleObject)]
+pub struct BuiltInSandbox {
+    /// ENTRATA, YARDI...
+    pub pms: String,
+    /// Where it answers.
+    pub url: String,
+    /// The fields of this PMS's `CredentialsInput` variant for a healthy sandbox customer.
+    pub credentials: async_graphql::Json<serde_json::Value>,
+}
+
+/// `{"base_url": ...}` as GraphQL inputs name it: `{"baseUrl": ...}` (top-level keys only).
+fn camel_case_keys(value: serde_json::Value) -> serde_json::Value {
+    let serde_json::Value::Object(map) = value else { return value };
+    let camel = |key: &str| {
+        let mut out = String::with_capacity(key.len());
+        let mut upper = false;
+        for c in key.chars() {
+            match (c, upper) {
+                ('_', _) => upper = true,
+                (c, true) => {
+                    out.extend(c.to_uppercase());
+                    upper = false;
+                }
+                (c, false) => out.push(c),
+            }
+        }
+        out
+    };
+    serde_json::Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (camel(&k), v)).collect())
+}
+
 pub struct Query;
 
 #[Object]
@@ -275,6 +310,25 @@ impl Query {
             token_id: p.token_id,
             token_expires_at: p.expires_at,
         })
+    }
+
+    /// The built-in sandbox PMSs this server serves, each with the credentials of a healthy
+    /// sandbox customer (a `CredentialsInput` variant's fields). A username (or Entrata API key)
+    /// of `sandbox+deny=leases,residents` makes the sandbox deny those resources, to show the
+    /// data-access gate. Empty for production tokens and when the sandbox is not mounted.
+    async fn built_in_sandboxes(&self, ctx: &Context<'_>) -> GqlResult<Vec<BuiltInSandbox>> {
+        let rc = rctx(ctx)?;
+        let Some(addr) = rc.sandbox_addr.filter(|_| rc.scope.principal.environment == Environment::Sandbox) else {
+            return Ok(Vec::new());
+        };
+        Ok(crate::sandbox::built_in(addr)
+            .into_iter()
+            .map(|c| BuiltInSandbox {
+                pms: c.pms.as_str().to_owned(),
+                url: c.base_url,
+                credentials: async_graphql::Json(camel_case_keys(c.json)),
+            })
+            .collect())
     }
 
     /// Any object by its global id.

@@ -16,7 +16,7 @@ use super::RequestCtx;
 use crate::error::ApiError;
 
 /// Root query fields an onboarding link may use.
-pub const QUERIES: [&str; 3] = ["viewer", "node", "customers"];
+pub const QUERIES: [&str; 4] = ["viewer", "node", "customers", "builtInSandboxes"];
 /// Mutations an onboarding link may use.
 pub const MUTATIONS: [&str; 4] = ["connectIntegration", "updateIntegration", "checkDataAccess", "enableIntegration"];
 /// Types of synced data and what derives from it (events, access), and the app's webhooks, none of
