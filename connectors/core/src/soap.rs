@@ -7,9 +7,10 @@
 //! Each connector keeps its own operations, request parameters and error enum; this module knows
 //! nothing of any PMS.
 
+use chrono::{DateTime, Utc};
 use quick_xml::escape::escape;
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{CONTENT_TYPE, DATE, HeaderMap, HeaderValue};
 
 use crate::error::ConnectorError;
 use crate::http::HttpClient;
@@ -102,8 +103,8 @@ impl Envelope {
 /// What a SOAP call answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
-    /// A 2xx answer's body.
-    Body(Vec<u8>),
+    /// A 2xx answer's body, and the instant its `Date` header names (the PMS's clock).
+    Body { body: Vec<u8>, date: Option<DateTime<Utc>> },
     /// A `soap:Fault` (HTTP 500 with an XML body): its HTTP status, fault code and string.
     Fault { status: u16, code: Option<String>, message: String },
 }
@@ -124,12 +125,18 @@ pub async fn post(http: &HttpClient, url: &str, action: &str, body: String) -> R
     };
     let response = http.send_accepting(request, soap_fault).await?;
     let status = response.status();
+    let date = response
+        .headers()
+        .get(DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+        .map(|d| d.with_timezone(&Utc));
     let body = response
         .bytes()
         .await
         .map_err(|e| if e.is_timeout() { ConnectorError::Timeout } else { ConnectorError::Transport(e.to_string()) })?;
     if status.is_success() {
-        return Ok(Answer::Body(body.to_vec()));
+        return Ok(Answer::Body { body: body.to_vec(), date });
     }
     match xml::scan::<xml::XmlError>(&body, &[], &mut |_, _, _| Ok(())) {
         Ok(xml::Outcome { fault: Some((code, message)), .. }) => {

@@ -155,10 +155,15 @@ impl RealPageConnector {
     /// Sends one call and returns the response body; a SOAP fault ends as a [`RealPageError`]
     /// sorted by its fault string.
     pub async fn send(&self, call: &Call) -> Result<Vec<u8>, ConnectorError> {
+        self.send_dated(call).await.map(|(body, _)| body)
+    }
+
+    /// [`Self::send`], with the instant of the answer's `Date` header (RealPage's clock).
+    async fn send_dated(&self, call: &Call) -> Result<(Vec<u8>, Option<DateTime<Utc>>), ConnectorError> {
         let operation = call.operation;
         let body = soap::request_body(call, &self.auth);
         match pmsgraph_connector_core::soap::post(&self.http, &self.endpoint, &operation.soap_action(), body).await? {
-            Answer::Body(body) => Ok(body),
+            Answer::Body { body, date } => Ok((body, date)),
             Answer::Fault { status, code, message } => {
                 Err(RealPageError::from_fault(operation, code, message, Some(status)).into())
             }
@@ -176,8 +181,10 @@ impl RealPageConnector {
         Ok(map::parse_unit_list(&self.send(&Call::unit_list(site)).await?, site)?)
     }
 
-    async fn members(&self, site: &str) -> Result<Vec<map::Member>, ConnectorError> {
-        Ok(map::parse_resident_list(&self.send(&Call::resident_list(site)).await?)?)
+    /// A site's resident list, and the instant RealPage answered it.
+    async fn members(&self, site: &str) -> Result<(Vec<map::Member>, Option<DateTime<Utc>>), ConnectorError> {
+        let (body, date) = self.send_dated(&Call::resident_list(site)).await?;
+        Ok((map::parse_resident_list(&body)?, date))
     }
 
     async fn lease_info(
@@ -187,11 +194,14 @@ impl RealPageConnector {
         Ok(map::parse_lease_info(&self.send(&Call::lease_info(site, self.lookback_days)).await?)?)
     }
 
-    /// A site's leases and their people: the resident list joined with getleaseinfo.
+    /// A site's leases and their people: the resident list joined with getleaseinfo, read as of
+    /// the resident list's answer.
     async fn tenancies(&self, site: &str, zone: Option<&str>) -> Result<Tenancies, ConnectorError> {
-        let members = self.members(site).await?;
+        let (members, answered) = self.members(site).await?;
         let leases = self.lease_info(site).await?;
-        Ok(map::tenancies(site, members, &leases, zone, &MapContext::new(Utc::now())))
+        // "Today" is RealPage's: the date of its answer (our clock when it names none).
+        let ctx = MapContext::new(answered.unwrap_or_else(Utc::now));
+        Ok(map::tenancies(site, members, &leases, zone, &ctx))
     }
 }
 

@@ -311,10 +311,7 @@ pub fn parse_lease_info(body: &[u8]) -> Result<HashMap<String, LeaseInfo>, RealP
             lease_id: row.must("LeaseID")?,
             household: row.must("ReshID")?,
             head_of_household: row.owned("HeadofHouseholdName"),
-            move_in: match row.day("MoveInDate")? {
-                Some(d) => Some(d),
-                None => row.day("SchedMoveInDate")?,
-            },
+            move_in: row.day("MoveInDate")?,
             rent_cents: row.money("Rent")?,
             month_to_month: term.map(|t| t.contains("monthtomonth") || t == "mtm"),
             next_lease: row.owned("NextLeaseID"),

@@ -166,7 +166,7 @@ impl YardiConnector {
         let url = format!("{}/{}.asmx", self.service, operation.interface().name());
         let body = soap::request_body(call, &self.login);
         match pmsgraph_connector_core::soap::post(&self.http, &url, &operation.soap_action(), body).await? {
-            Answer::Body(body) => Ok(body),
+            Answer::Body { body, .. } => Ok(body),
             Answer::Fault { status, code, message } => {
                 Err(YardiError::Fault { operation, code, message, http_status: Some(status) }.into())
             }
