@@ -21,8 +21,8 @@ use pmsgraph::store::sandbox::{DEFAULT_WORLD, advance};
 use crate::support::TestServer;
 use crate::sync::{ENABLE, check_access, enable, enabled, sync_now, world};
 
-const CONNECT_YARDI: &str = r#"mutation($customer: ID!, $yardi: YardiCredentialsInput!) {
-  connectIntegration(customerId: $customer, credentials: { yardi: $yardi }) { id status }
+const CONNECT_YARDI: &str = r#"mutation($customer: ID!, $credentials: YardiCredentialsInput!) {
+  connectIntegration(customerId: $customer, credentials: { yardi: $credentials }) { id status }
 }"#;
 
 fn yardi_credentials(server: &TestServer, username: &str) -> Value {
@@ -35,20 +35,16 @@ fn yardi_credentials(server: &TestServer, username: &str) -> Value {
 
 /// A sandbox customer connected to the built-in Yardi sandbox; its integration's id.
 async fn connect_yardi(server: &TestServer, token: &str, username: &str) -> String {
-    let customer = server
-        .gql(token, "mutation { createCustomer(name: \"Yardi Living\") { id } }", json!({}))
-        .await
-        .data()["createCustomer"]["id"]
-        .clone();
+    let customer = server.create_customer(token, "Yardi Living").await;
     let answer = server
-        .gql(token, CONNECT_YARDI, json!({ "customer": customer, "yardi": yardi_credentials(server, username) }))
+        .gql(token, CONNECT_YARDI, json!({ "customer": customer, "credentials": yardi_credentials(server, username) }))
         .await;
     assert_eq!(answer.data()["connectIntegration"]["status"], "DISABLED");
     answer.data()["connectIntegration"]["id"].as_str().expect("an id").to_owned()
 }
 
 /// Every node of a top-level connection, page by page.
-async fn every(server: &TestServer, token: &str, connection: &str, fields: &str) -> Vec<Value> {
+pub(crate) async fn every(server: &TestServer, token: &str, connection: &str, fields: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut after = Value::Null;
     loop {
@@ -66,22 +62,22 @@ async fn every(server: &TestServer, token: &str, connection: &str, fields: &str)
 
 /// What both PMSs must agree on, without the PMSs' own ids.
 #[derive(Debug, PartialEq, Eq)]
-struct Portfolio {
-    properties: BTreeSet<String>,
-    units: BTreeSet<String>,
+pub(crate) struct Portfolio {
+    pub(crate) properties: BTreeSet<String>,
+    pub(crate) units: BTreeSet<String>,
     /// Leases by what they say, with how many are alike.
-    leases: BTreeMap<String, usize>,
-    people: BTreeSet<String>,
-    by_status: BTreeMap<String, u64>,
+    pub(crate) leases: BTreeMap<String, usize>,
+    pub(crate) people: BTreeSet<String>,
+    pub(crate) by_status: BTreeMap<String, u64>,
 }
 
-const PROPERTY: &str = "name timeZone unitCount address { line1 city state postalCode }";
-const UNIT: &str = "number building floorplan bedrooms bathrooms squareFeet occupancy property { name }";
-const LEASE: &str = "status startDate endDate moveInDate moveOutDate noticeDate rent isMonthToMonth \
+pub(crate) const PROPERTY: &str = "name timeZone unitCount address { line1 city state postalCode }";
+pub(crate) const UNIT: &str = "number building floorplan bedrooms bathrooms squareFeet occupancy property { name }";
+pub(crate) const LEASE: &str = "status startDate endDate moveInDate moveOutDate noticeDate rent isMonthToMonth \
     property { name } unit { number } residents { role status moveInDate moveOutDate resident { firstName lastName email phone } }";
-const PERSON: &str = "firstName lastName email phone";
+pub(crate) const PERSON: &str = "firstName lastName email phone";
 
-async fn portfolio(server: &TestServer, token: &str) -> Portfolio {
+pub(crate) async fn portfolio(server: &TestServer, token: &str) -> Portfolio {
     let properties = every(server, token, "properties", PROPERTY).await.iter().map(Value::to_string).collect();
     let units = every(server, token, "units", UNIT).await.iter().map(Value::to_string).collect();
     let mut leases = BTreeMap::new();
@@ -92,16 +88,42 @@ async fn portfolio(server: &TestServer, token: &str) -> Portfolio {
         *leases.entry(lease.to_string()).or_insert(0) += 1;
     }
     let people = every(server, token, "residents", PERSON).await.iter().map(Value::to_string).collect();
-    let mut by_status = BTreeMap::new();
+    Portfolio { properties, units, leases, people, by_status: by_status(server, token).await }
+}
+
+/// How many leases the token sees per status.
+pub(crate) async fn by_status(server: &TestServer, token: &str) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
     for status in ["APPLICANT", "FUTURE", "CURRENT", "NOTICE", "PAST", "CANCELLED"] {
         let query = "query($s: [LeaseStatus!]) { leases(filter: {status: $s}) { totalCount } }";
         let count = server.gql(token, query, json!({ "s": [status] })).await.data()["leases"]["totalCount"].as_u64();
-        by_status.insert(status.to_owned(), count.unwrap_or_default());
+        out.insert(status.to_owned(), count.unwrap_or_default());
     }
-    Portfolio { properties, units, leases, people, by_status }
+    out
 }
 
-fn assert_same_portfolio(entrata: &Portfolio, yardi: &Portfolio) {
+/// A production customer's credentials are validated like Entrata's: a sandbox URL (loopback,
+/// http) is refused, and so is a blank `field`. `connect` takes `$customer` and `$credentials`.
+pub(crate) async fn assert_production_validates(
+    server: &TestServer,
+    app: &str,
+    connect: &str,
+    credentials: Value,
+    field: &str,
+) {
+    let production = server.token(app, Environment::Production).await;
+    let customer = server.create_customer(&production, "Prod").await;
+    let answer =
+        server.gql(&production, connect, json!({ "customer": customer, "credentials": credentials.clone() })).await;
+    assert_eq!(answer.code(), "BAD_USER_INPUT", "{:?}", answer.body);
+    let mut missing = credentials;
+    missing[field] = json!(" ");
+    let answer = server.gql(&production, connect, json!({ "customer": customer, "credentials": missing })).await;
+    assert_eq!(answer.code(), "BAD_USER_INPUT", "{:?}", answer.body);
+    assert!(answer.message().contains(field), "{}", answer.message());
+}
+
+pub(crate) fn assert_same_portfolio(entrata: &Portfolio, yardi: &Portfolio) {
     assert_eq!(entrata.by_status, yardi.by_status, "counts per status");
     assert_eq!(entrata.properties, yardi.properties, "properties");
     assert_eq!(entrata.units, yardi.units, "units");
@@ -198,25 +220,8 @@ async fn a_denied_yardi_resource_blocks_enabling_and_names_yardis_message() {
     assert_eq!(answer.code(), "DATA_ACCESS_INCOMPLETE");
 
     // Credentials are validated like Entrata's: a production customer needs a public https URL.
-    let production = server.token("yardi-e2e-denied", Environment::Production).await;
-    let customer = server
-        .gql(&production, "mutation { createCustomer(name: \"Prod\") { id } }", json!({}))
-        .await
-        .data()["createCustomer"]["id"]
-        .clone();
-    let answer = server
-        .gql(
-            &production,
-            CONNECT_YARDI,
-            json!({ "customer": customer, "yardi": yardi_credentials(&server, "sandbox") }),
-        )
-        .await;
-    assert_eq!(answer.code(), "BAD_USER_INPUT", "{:?}", answer.body);
-    let mut missing = yardi_credentials(&server, "sandbox");
-    missing["interfaceLicense"] = json!(" ");
-    let answer = server.gql(&production, CONNECT_YARDI, json!({ "customer": customer, "yardi": missing })).await;
-    assert_eq!(answer.code(), "BAD_USER_INPUT", "{:?}", answer.body);
-    assert!(answer.message().contains("interfaceLicense"), "{}", answer.message());
+    let credentials = yardi_credentials(&server, "sandbox");
+    assert_production_validates(&server, "yardi-e2e-denied", CONNECT_YARDI, credentials, "interfaceLicense").await;
     server.stop().await;
 }
 
