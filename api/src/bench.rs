@@ -1,6 +1,6 @@
 //! `pmsgraph bench sync`: how fast a sync is, measured the way it runs in production. A separate
-//! `pmsgraph sandbox serve` process serves a sandbox world over loopback HTTP, in Entrata's and in
-//! Yardi's wire format; this process syncs it into a fresh database (SQLite, and PostgreSQL when
+//! `pmsgraph sandbox serve` process serves a sandbox world over loopback HTTP, in Entrata's, Yardi's
+//! and RealPage's wire formats; this process syncs it into a fresh database (SQLite, and PostgreSQL when
 //! given an admin URL) twice per PMS, a full sync and then a no-change re-sync, and prints records
 //! per second, rows written and its own peak RSS.
 //!
@@ -34,7 +34,7 @@ pub struct BenchOptions {
 /// One measured sync.
 pub struct Figures {
     pub backend: &'static str,
-    /// `entrata` or `yardi`: whose wire format was read.
+    /// `entrata`, `yardi` or `realpage`: whose wire format was read.
     pub pms: &'static str,
     pub phase: &'static str,
     pub records: u64,
@@ -54,6 +54,7 @@ struct SandboxProcess {
     child: Child,
     url: String,
     yardi_url: String,
+    realpage_url: String,
 }
 
 impl SandboxProcess {
@@ -70,11 +71,16 @@ impl SandboxProcess {
             .context("cannot start `pmsgraph sandbox serve`")?;
         let stdout = child.stdout.take().context("no stdout from the sandbox process")?;
         let mut lines = BufReader::new(stdout).lines();
-        let mut process = SandboxProcess { child, url: String::new(), yardi_url: String::new() };
+        let mut process =
+            SandboxProcess { child, url: String::new(), yardi_url: String::new(), realpage_url: String::new() };
         for line in lines.by_ref() {
             let line = line.context("cannot read the sandbox process's output")?;
             if let Some(url) = line.strip_prefix("Yardi sandbox at ") {
                 process.yardi_url = url.trim().to_owned();
+                continue;
+            }
+            if let Some(url) = line.strip_prefix("RealPage sandbox at ") {
+                process.realpage_url = url.trim().to_owned();
                 continue;
             }
             if let Some(url) = line.strip_prefix("Entrata sandbox at ") {
@@ -84,7 +90,7 @@ impl SandboxProcess {
             println!("{line}");
         }
         anyhow::ensure!(
-            !process.url.is_empty() && !process.yardi_url.is_empty(),
+            !process.url.is_empty() && !process.yardi_url.is_empty() && !process.realpage_url.is_empty(),
             "the sandbox process ended before serving"
         );
         // Keep draining its output so that it never blocks on a full pipe.
@@ -112,7 +118,7 @@ pub fn peak_rss_bytes() -> Option<u64> {
 pub async fn sync(options: BenchOptions) -> anyhow::Result<Vec<Figures>> {
     let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
     let sandbox = SandboxProcess::start(&options, scratch.path())?;
-    println!("sandbox: {} and {} (a separate process)", sandbox.url, sandbox.yardi_url);
+    println!("sandbox: {}, {} and {} (a separate process)", sandbox.url, sandbox.yardi_url, sandbox.realpage_url);
     let mut figures = Vec::new();
 
     let sqlite_dir = scratch.path().join("sqlite");
@@ -150,7 +156,13 @@ async fn backend(
         "service_url": sandbox.yardi_url, "server_name": "sandbox", "database": "sandbox",
         "username": "sandbox", "password": "sandbox", "interface_entity": "pmsgraph", "interface_license": "sandbox",
     });
-    for (pms, stored, credentials) in [("entrata", "ENTRATA", entrata), ("yardi", "YARDI", yardi)] {
+    let realpage = json!({
+        "gateway_url": sandbox.realpage_url, "partner": pmsgraph_sandbox::REALPAGE_PARTNER,
+        "pmc_id": pmsgraph_sandbox::REALPAGE_PMC_ID, "site_id": "1", "license_key": "sandbox",
+    });
+    for (pms, stored, credentials) in
+        [("entrata", "ENTRATA", entrata), ("yardi", "YARDI", yardi), ("realpage", "REAL_PAGE", realpage)]
+    {
         let customer = store::customers::create_customer(db, app.id, "Bench Living", Environment::Sandbox).await?;
         let integration = store::customers::create_integration(db, customer.id, stored, json!({})).await?;
         store::customers::set_credentials(db, &vault, integration.id, &credentials).await?;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use pmsgraph_connector_core::{Connector, ConnectorError, HttpClient, HttpPolicy, Pms, reqwest};
 use pmsgraph_connector_entrata::EntrataConnector;
+use pmsgraph_connector_realpage::RealPageConnector;
 use pmsgraph_connector_yardi::YardiConnector;
 use pmsgraph_entity::integration;
 
@@ -49,6 +50,7 @@ pub fn build(
     match pms {
         Pms::Entrata => Ok(Box::new(EntrataConnector::from_stored(credentials, settings, http)?)),
         Pms::Yardi => Ok(Box::new(YardiConnector::from_stored(credentials, settings, http)?)),
-        Pms::RealPage | Pms::Buildium => Err(ConnectorError::InvalidConfig(format!("no connector for {pms} yet"))),
+        Pms::RealPage => Ok(Box::new(RealPageConnector::from_stored(credentials, settings, http)?)),
+        Pms::Buildium => Err(ConnectorError::InvalidConfig(format!("no connector for {pms} yet"))),
     }
 }

@@ -80,7 +80,7 @@ struct WorldArgs {
 
 #[derive(Subcommand)]
 enum SandboxAction {
-    /// Serve the simulators (Entrata at /sandbox/entrata, Yardi at /sandbox/yardi), the timeline step read from the database
+    /// Serve the simulators (Entrata at /sandbox/entrata, Yardi at /sandbox/yardi, RealPage at /sandbox/realpage), the timeline step read from the database
     /// unless `--step` fixes it.
     Serve {
         #[command(flatten)]
@@ -332,6 +332,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if state.sandbox.is_some() {
         tracing::info!("the built-in Entrata sandbox answers at {}", sandbox::entrata_url(addr));
         tracing::info!("the built-in Yardi sandbox answers at {}", sandbox::yardi_url(addr));
+        tracing::info!("the built-in RealPage sandbox answers at {}", sandbox::realpage_url(addr));
     }
     if state.sandbox.is_some()
         && state.config.role.serves_api()
@@ -396,6 +397,7 @@ async fn sandbox_command(action: SandboxAction) -> anyhow::Result<()> {
                 counts.residents
             );
             println!("Yardi sandbox at {}", sandbox::yardi_url(addr));
+            println!("RealPage sandbox at {}", sandbox::realpage_url(addr));
             println!("Entrata sandbox at {}", sandbox::entrata_url(addr));
             axum::serve(listener, pmsgraph_sandbox::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
         }

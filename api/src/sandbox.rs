@@ -71,10 +71,14 @@ pub fn state(db: &Db, config: &SandboxConfig) -> SandboxState {
     SandboxState::new(config.seed, config.size, Arc::new(DbStep::new(db.clone(), DEFAULT_WORLD)))
 }
 
+/// Where a server listening on `addr` is reached from this machine.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr }
+}
+
 /// The base URL of the built-in Entrata sandbox of a server listening on `addr`.
 pub fn entrata_url(addr: SocketAddr) -> String {
-    let host = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
-    format!("http://{host}{}", pmsgraph_sandbox::ENTRATA_PREFIX)
+    format!("http://{}{}", reachable(addr), pmsgraph_sandbox::ENTRATA_PREFIX)
 }
 
 /// Credentials of a healthy sandbox customer of the built-in Entrata sandbox.
@@ -87,8 +91,12 @@ pub fn entrata_credentials(addr: SocketAddr) -> NewCredentials {
 /// The service URL of the built-in Yardi sandbox of a server listening on `addr` (its interfaces
 /// are `{url}/ItfResidentData.asmx` and `{url}/ItfResidentTransactions20.asmx`).
 pub fn yardi_url(addr: SocketAddr) -> String {
-    let host = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
-    format!("http://{host}{}/{}/Webservices", pmsgraph_sandbox::YARDI_PREFIX, pmsgraph_sandbox::YARDI_DATABASE)
+    format!(
+        "http://{}{}/{}/Webservices",
+        reachable(addr),
+        pmsgraph_sandbox::YARDI_PREFIX,
+        pmsgraph_sandbox::YARDI_DATABASE
+    )
 }
 
 /// Credentials of a healthy sandbox customer of the built-in Yardi sandbox: every property.
@@ -108,10 +116,33 @@ pub fn yardi_credentials(addr: SocketAddr) -> NewCredentials {
     NewCredentials { pms: Pms::Yardi, base_url, json }
 }
 
+/// The gateway URL of the built-in RealPage sandbox of a server listening on `addr` (its partner
+/// service is `{url}/rpxgateway/partner/sandbox/sandbox.svc`).
+pub fn realpage_url(addr: SocketAddr) -> String {
+    format!("http://{}{}", reachable(addr), pmsgraph_sandbox::REALPAGE_PREFIX)
+}
+
+/// The site id a RealPage sandbox customer names in its credentials (any id lists every site).
+pub const REALPAGE_SITE_ID: &str = "1";
+
+/// Credentials of a healthy sandbox customer of the built-in RealPage sandbox: every site.
+pub fn realpage_credentials(addr: SocketAddr) -> NewCredentials {
+    let base_url = realpage_url(addr);
+    let json = json!({
+        "gateway_url": base_url,
+        "partner": pmsgraph_sandbox::REALPAGE_PARTNER,
+        "pmc_id": pmsgraph_sandbox::REALPAGE_PMC_ID,
+        "site_id": REALPAGE_SITE_ID,
+        "license_key": SANDBOX_USER,
+        "site_ids": [],
+    });
+    NewCredentials { pms: Pms::RealPage, base_url, json }
+}
+
 /// Credentials of a healthy sandbox customer of each built-in sandbox PMS of a server listening on
 /// `addr`, in the order the console offers them.
 pub fn built_in(addr: SocketAddr) -> Vec<NewCredentials> {
-    vec![entrata_credentials(addr), yardi_credentials(addr)]
+    vec![entrata_credentials(addr), yardi_credentials(addr), realpage_credentials(addr)]
 }
 
 /// What the first run set up.

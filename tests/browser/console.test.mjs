@@ -33,7 +33,7 @@ const TIMEOUT = Number(process.env.PMSGRAPH_BROWSER_TIMEOUT_MS || 90_000);
 const CASES = [
   { pms: 'ENTRATA', name: 'Entrata', faultField: 'username' },
   { pms: 'YARDI', name: 'Yardi Voyager', faultField: 'username' },
-  { pms: 'REAL_PAGE', name: 'RealPage', faultField: 'username' },
+  { pms: 'REAL_PAGE', name: 'RealPage', faultField: 'licenseKey' },
   { pms: 'BUILDIUM', name: 'Buildium', faultField: 'clientId' },
 ];
 const DENIED = 'residents';

@@ -12,6 +12,7 @@ mod onboarding;
 mod onboarding_schedule;
 mod ops;
 mod read_api;
+mod realpage;
 mod support;
 mod sync;
 mod tenancy;

@@ -158,6 +158,14 @@ impl TestServer {
         self.post(Some(token), json!({ "query": query, "variables": variables }).to_string()).await
     }
 
+    /// Creates a customer in the token's app and environment; its id.
+    pub async fn create_customer(&self, token: &str, name: &str) -> Value {
+        let answer = self
+            .gql(token, "mutation($name: String!) { createCustomer(name: $name) { id } }", json!({ "name": name }))
+            .await;
+        answer.data()["createCustomer"]["id"].clone()
+    }
+
     /// Stops the server and waits for it to finish.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {

@@ -54,11 +54,48 @@ pub struct YardiCredentialsInput {
     pub property_codes: Vec<String>,
 }
 
+/// RealPage RPX (OneSite) credentials: the gateway, the partner name RealPage registered the
+/// vendor under, and the management company's PMC id, a site id and the licence key it issued to
+/// the vendor (the customer enables the vendor's access per site and per operation in RealPage).
+#[derive(InputObject)]
+pub struct RealPageCredentialsInput {
+    /// The RPX gateway, `https://gateway.rpx.realpage.com` (the partner's whole `.svc` URL works
+    /// too).
+    pub gateway_url: String,
+    /// The partner name (`/rpxgateway/partner/{Partner}/{Partner}.svc`).
+    pub partner: String,
+    /// The property management company's id (`pmcid`).
+    pub pmc_id: String,
+    /// A site of the company (`siteid`), named when listing the sites.
+    pub site_id: String,
+    /// The licence key (`licensekey`).
+    pub license_key: String,
+    /// The site ids to sync; none: every site the licence lists.
+    #[graphql(default)]
+    pub site_ids: Vec<String>,
+}
+
 /// Credentials for exactly one PMS.
 #[derive(OneofObject)]
 pub enum CredentialsInput {
     Entrata(EntrataCredentialsInput),
     Yardi(YardiCredentialsInput),
+    RealPage(RealPageCredentialsInput),
+}
+
+/// Trimmed, de-duplicated ids of one PMS's properties; an empty, long or spaced one is refused.
+fn property_ids(ids: &[String], what: &str) -> Result<Vec<String>, ApiError> {
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        let id = id.trim();
+        if id.is_empty() || id.len() > 64 || id.chars().any(char::is_whitespace) {
+            return Err(ApiError::bad_input(format!("`{id}` is not a {what}")));
+        }
+        if !out.iter().any(|c| c == id) {
+            out.push(id.to_owned());
+        }
+    }
+    Ok(out)
 }
 
 impl CredentialsInput {
@@ -99,16 +136,7 @@ impl CredentialsInput {
                 if y.password.is_empty() {
                     return Err(ApiError::bad_input("Yardi credentials need `password`"));
                 }
-                let mut codes: Vec<String> = Vec::new();
-                for code in &y.property_codes {
-                    let code = code.trim();
-                    if code.is_empty() || code.len() > 64 || code.chars().any(char::is_whitespace) {
-                        return Err(ApiError::bad_input(format!("`{code}` is not a Yardi property code")));
-                    }
-                    if !codes.iter().any(|c| c == code) {
-                        codes.push(code.to_owned());
-                    }
-                }
+                let codes = property_ids(&y.property_codes, "Yardi property code")?;
                 let json = json!({
                     "service_url": y.service_url.trim(),
                     "server_name": y.server_name.trim(),
@@ -121,6 +149,28 @@ impl CredentialsInput {
                     "property_codes": codes,
                 });
                 Ok(NewCredentials { pms: Pms::Yardi, base_url: y.service_url, json })
+            }
+            CredentialsInput::RealPage(r) => {
+                let required = [
+                    ("gatewayUrl", &r.gateway_url),
+                    ("partner", &r.partner),
+                    ("pmcId", &r.pmc_id),
+                    ("siteId", &r.site_id),
+                    ("licenseKey", &r.license_key),
+                ];
+                if let Some((name, _)) = required.iter().find(|(_, value)| value.trim().is_empty()) {
+                    return Err(ApiError::bad_input(format!("RealPage credentials need `{name}`")));
+                }
+                let sites = property_ids(&r.site_ids, "RealPage site id")?;
+                let json = json!({
+                    "gateway_url": r.gateway_url.trim(),
+                    "partner": r.partner.trim(),
+                    "pmc_id": r.pmc_id.trim(),
+                    "site_id": r.site_id.trim(),
+                    "license_key": r.license_key.trim(),
+                    "site_ids": sites,
+                });
+                Ok(NewCredentials { pms: Pms::RealPage, base_url: r.gateway_url, json })
             }
         }
     }

@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 
 use futures::StreamExt;
 use pmsgraph_connector_core::{
-    Connector, NormalizedLease, NormalizedRecord, RecordKind, RemoteData, SyncItem, SyncScope,
+    Address, Connector, NormalizedLease, NormalizedProperty, NormalizedRecord, NormalizedResident, NormalizedUnit,
+    Occupancy, RecordKind, RemoteData, SyncItem, SyncScope,
 };
+
+use crate::world::{Person, Property, World};
 
 /// Records by (kind, remote id), with `remote_data` blanked (the world has none). Panics on a
 /// record that comes twice.
@@ -120,4 +123,108 @@ pub async fn assert_scoped_syncs(
     assert!(leases.iter().any(|l| l.remote_id == lease.remote_id));
     assert!(leases.iter().all(|l| l.residents.iter().any(|r| r.resident_remote_id == person)));
     lease
+}
+
+/// Panics at the first record streamed before a parent it names (DESIGN.md: parents first).
+pub fn assert_parents_first(records: &[NormalizedRecord]) {
+    let mut seen = std::collections::HashSet::new();
+    for record in records {
+        match record {
+            NormalizedRecord::Property(_) | NormalizedRecord::Resident(_) => {}
+            NormalizedRecord::Unit(u) => assert!(seen.contains(&(RecordKind::Property, u.property_remote_id.clone()))),
+            NormalizedRecord::Lease(l) => {
+                assert!(seen.contains(&(RecordKind::Property, l.property_remote_id.clone())));
+                let unit = l.unit_remote_id.clone().expect("a unit");
+                assert!(seen.contains(&(RecordKind::Unit, unit)), "lease {} before its unit", l.remote_id);
+                for person in &l.residents {
+                    assert!(seen.contains(&(RecordKind::Resident, person.resident_remote_id.clone())));
+                }
+            }
+        }
+        seen.insert((record.kind(), record.remote_id().to_owned()));
+    }
+}
+
+/// The world's properties and units as a SOAP PMS (Yardi, RealPage) carries them, under its own
+/// ids: no country, no unit spaces (a unit leased by the bed is one unit, at its market rent).
+pub fn soap_properties_and_units(
+    world: &World,
+    property_id: impl Fn(&Property) -> String,
+    unit_id: impl Fn(usize) -> String,
+) -> Vec<NormalizedRecord> {
+    let occupied = world.occupied_slots();
+    let mut out = Vec::new();
+    for p in &world.properties {
+        out.push(NormalizedRecord::Property(NormalizedProperty {
+            remote_id: property_id(p),
+            name: p.name.clone(),
+            address: Address {
+                line1: Some(p.street.clone()),
+                line2: None,
+                city: Some(p.city.name.to_owned()),
+                state: Some(p.city.state.to_owned()),
+                postal_code: Some(p.city.postal_code.to_owned()),
+                country: None,
+            },
+            time_zone: Some(p.city.time_zone.to_owned()),
+            unit_count: i32::try_from(p.units.len()).ok(),
+            remote_data: RemoteData::null(),
+        }));
+    }
+    for (i, u) in world.units.iter().enumerate() {
+        let p = &world.properties[u.property];
+        let fp = &p.floorplans[u.floorplan];
+        let lived_in = occupied.iter().any(|(unit, _)| *unit == i);
+        out.push(NormalizedRecord::Unit(NormalizedUnit {
+            remote_id: unit_id(i),
+            property_remote_id: property_id(p),
+            number: u.number.clone(),
+            building: Some(p.buildings[u.building].name.clone()),
+            floorplan: Some(fp.name.to_owned()),
+            bedrooms: Some(i32::from(fp.bedrooms)),
+            bathrooms: Some(fp.bathrooms()),
+            square_feet: i32::try_from(u.square_feet).ok(),
+            market_rent_cents: Some(u.market_rent_cents),
+            occupancy: if lived_in { Occupancy::Occupied } else { Occupancy::Vacant },
+            spaces: Vec::new(),
+            remote_data: RemoteData::null(),
+        }));
+    }
+    out
+}
+
+/// The people of a PMS whose person ids are per lease, as a test expects them (written apart
+/// from any connector): DESIGN.md's rule, the same email (trimmed, case-insensitive) and last
+/// name is one person, who keeps the id of their first sighting; without an email, each id is a
+/// person.
+#[derive(Debug, Default)]
+pub struct PerLeasePeople {
+    identity: std::collections::HashMap<(String, String), String>,
+    emitted: std::collections::HashSet<String>,
+}
+
+impl PerLeasePeople {
+    /// The id of `person`, seen under the per-lease `code`; the first sighting of a person is
+    /// pushed to `out` as a resident.
+    pub fn sight(&mut self, person: &Person, code: String, out: &mut Vec<NormalizedRecord>) -> String {
+        let id = match &person.email {
+            Some(email) => self
+                .identity
+                .entry((email.trim().to_lowercase(), person.last_name.to_lowercase()))
+                .or_insert(code)
+                .clone(),
+            None => code,
+        };
+        if self.emitted.insert(id.clone()) {
+            out.push(NormalizedRecord::Resident(NormalizedResident {
+                remote_id: id.clone(),
+                first_name: person.first_name.to_owned(),
+                last_name: person.last_name.to_owned(),
+                email: person.email.clone(),
+                phone: person.phone.clone(),
+                remote_data: RemoteData::null(),
+            }));
+        }
+        id
+    }
 }

@@ -1,8 +1,8 @@
 //! Sandbox credentials and the faults they select (DESIGN.md: "Sandbox credentials can be set to
 //! deny chosen resources, to show the data-access gate").
 //!
-//! A sandbox credential is the Basic-auth username (whose password must be `sandbox`) or the API
-//! key (`X-Api-Key`), and names a fault profile:
+//! A sandbox credential is the Basic-auth username (whose password must be `sandbox`), the API
+//! key (`X-Api-Key`), Yardi's `UserName` or RealPage's `licensekey`, and names a fault profile:
 //!
 //! ```text
 //! credential := "sandbox" ( "+" option )*
@@ -14,6 +14,7 @@
 //!             | "fault=" method                         that method answers a SOAP fault (HTTP 500; SOAP simulators only)
 //! method     := getStatus | getProperties | getPropertyUnits | getLeases | getCustomers        (Entrata)
 //!             | GetPropertyConfigurations | GetUnitInformation_Login | GetResidents | GetResidentData   (Yardi)
+//!             | getsitelist | unitlist | getresidentlistinfo | getleaseinfo                          (RealPage)
 //! ```
 //!
 //! Parsing is strict: names are case-sensitive, an unknown option, an empty or unknown value, or a
@@ -40,8 +41,8 @@ pub const SANDBOX_PASSWORD: &str = "sandbox";
 pub const MAX_SLOW_MS: u64 = 30_000;
 
 /// The methods the simulators serve, as `malformed=` and `fault=` name them: Entrata's, then
-/// Yardi's operations.
-pub const METHODS: [&str; 9] = [
+/// Yardi's and RealPage's operations.
+pub const METHODS: [&str; 13] = [
     "getStatus",
     "getProperties",
     "getPropertyUnits",
@@ -51,6 +52,10 @@ pub const METHODS: [&str; 9] = [
     "GetUnitInformation_Login",
     "GetResidents",
     "GetResidentData",
+    "getsitelist",
+    "unitlist",
+    "getresidentlistinfo",
+    "getleaseinfo",
 ];
 
 /// What a credential asks the simulator to do wrong.

@@ -8,6 +8,8 @@
 //!   transfers, renewals, email changes, new and removed applications).
 //! - [`entrata`]: the Entrata simulator (JSON-RPC over HTTP).
 //! - [`yardi`]: the Yardi Voyager simulator (SOAP over HTTP).
+//! - [`realpage`]: the RealPage RPX (OneSite) simulator (SOAP over HTTP).
+//! - [`soap`]: what the SOAP simulators share (reading requests, writing XML).
 //! - [`compare`]: what a connector read back against what the sandbox generated (for tests).
 //! - [`faults`]: sandbox credentials and the faults they select.
 //! - [`state`]: the shared state: seed, size, where the step is kept, the world cache.
@@ -41,12 +43,16 @@
 //! | `sandbox+malformed=getLeases:2` | page 2 of getLeases (page 1 when omitted) has a boolean for the first record's id |
 //!
 //! Options combine (`sandbox+ratelimit+slow=50`); the grammar is in [`faults`], and any other
-//! username, a wrong password, or a malformed option is refused with code 110.
+//! username, a wrong password, or a malformed option is refused with code 110. The SOAP
+//! simulators take the same credential in their own place (Yardi's `UserName`, RealPage's
+//! `licensekey`) and answer in their own error forms (see [`yardi`] and [`realpage`]).
 
 pub mod compare;
 pub mod entrata;
 pub mod faults;
 pub mod names;
+pub mod realpage;
+pub mod soap;
 pub mod state;
 pub mod timeline;
 pub mod world;
@@ -65,8 +71,19 @@ pub const ENTRATA_PREFIX: &str = "/sandbox/entrata";
 pub const YARDI_PREFIX: &str = "/sandbox/yardi";
 /// The database name of the Yardi sandbox's service URL.
 pub const YARDI_DATABASE: &str = "sandbox";
+/// Where the RealPage simulator is mounted: the gateway URL of a sandbox customer (the partner
+/// services are at `{prefix}/rpxgateway/partner/{Partner}/{Partner}.svc`).
+pub const REALPAGE_PREFIX: &str = "/sandbox/realpage";
+/// The partner name of the RealPage sandbox (any name is served).
+pub const REALPAGE_PARTNER: &str = "sandbox";
+/// The PMC id of the RealPage sandbox (any id is served).
+pub const REALPAGE_PMC_ID: &str = "1000000";
 
-/// Every simulator, mounted under `/sandbox/{pms}` (`/sandbox/realpage` and the others join here).
+/// Every simulator, mounted under `/sandbox/{pms}`.
 pub fn router(state: SandboxState) -> Router {
-    Router::new().nest(ENTRATA_PREFIX, entrata::routes()).nest(YARDI_PREFIX, yardi::routes()).with_state(state)
+    Router::new()
+        .nest(ENTRATA_PREFIX, entrata::routes())
+        .nest(YARDI_PREFIX, yardi::routes())
+        .nest(REALPAGE_PREFIX, realpage::routes())
+        .with_state(state)
 }

@@ -14,7 +14,6 @@
 //! Yardi Property"): properties GetPropertyConfigurations; for the first property, units
 //! GetUnitInformation_Login, leases GetResidents, residents GetResidentData of its first tenant.
 
-use std::collections::HashSet;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -23,17 +22,17 @@ use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use pmsgraph_connector_core::reqwest::header::{CONTENT_TYPE, HeaderValue};
-use pmsgraph_connector_core::reqwest::{StatusCode, Url};
+use pmsgraph_connector_core::narrow::{self, WholeProperties};
+use pmsgraph_connector_core::reqwest::Url;
+use pmsgraph_connector_core::soap::Answer;
 use pmsgraph_connector_core::{
-    Capabilities, Connector, ConnectorError, HttpClient, NormalizedProperty, NormalizedRecord, Pms, Resource, SyncItem,
-    SyncScope,
+    Capabilities, Connector, ConnectorError, HttpClient, NormalizedLease, NormalizedProperty, NormalizedResident,
+    NormalizedUnit, Pms, Resource, SyncItem, SyncScope,
 };
 
 use crate::error::YardiError;
-use crate::map::{self, MapContext, People};
+use crate::map::{self, MapContext};
 use crate::soap::{self, Call, Login};
-use crate::xml;
 
 /// Records per streamed page: a big property's leases go to the engine in pieces.
 pub const PAGE_RECORDS: usize = 500;
@@ -165,152 +164,33 @@ impl YardiConnector {
     pub async fn send(&self, call: &Call) -> Result<Vec<u8>, ConnectorError> {
         let operation = call.operation;
         let url = format!("{}/{}.asmx", self.service, operation.interface().name());
-        let request = self
-            .http
-            .client()
-            .post(url)
-            .header(CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"))
-            .header("SOAPAction", format!("\"{}\"", operation.soap_action()))
-            .body(soap::request_body(call, &self.login));
-        let soap_fault = |status: StatusCode, headers: &pmsgraph_connector_core::reqwest::header::HeaderMap| {
-            status == StatusCode::INTERNAL_SERVER_ERROR
-                && headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("xml"))
-        };
-        let response = self.http.send_accepting(request, soap_fault).await?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| {
-            if e.is_timeout() { ConnectorError::Timeout } else { ConnectorError::Transport(e.to_string()) }
-        })?;
-        if status.is_success() {
-            return Ok(body.to_vec());
-        }
-        let outcome = xml::scan(&body, &[], &mut |_, _, _| Ok(()));
-        let error = match outcome {
-            Ok(xml::Outcome { fault: Some((code, message)), .. }) => {
-                YardiError::Fault { operation, code, message, http_status: Some(status.as_u16()) }.into()
+        let body = soap::request_body(call, &self.login);
+        match pmsgraph_connector_core::soap::post(&self.http, &url, &operation.soap_action(), body).await? {
+            Answer::Body { body, .. } => Ok(body),
+            Answer::Fault { status, code, message } => {
+                Err(YardiError::Fault { operation, code, message, http_status: Some(status) }.into())
             }
-            _ => ConnectorError::Upstream {
-                status: Some(status.as_u16()),
-                message: String::from_utf8_lossy(&body).chars().take(300).collect(),
-            },
-        };
-        Err(error)
+        }
     }
 
     /// The properties to sync: Yardi's, narrowed to the credentials' codes (and to `only`).
     /// A listed code Yardi does not show is returned apart, as not found.
-    async fn properties(&self, only: &[String]) -> Result<(Vec<NormalizedProperty>, Vec<String>), ConnectorError> {
+    async fn property_list(&self, only: &[String]) -> Result<(Vec<NormalizedProperty>, Vec<String>), ConnectorError> {
         let body = self.send(&Call::property_configurations()).await?;
         let all = map::parse_property_configurations(&body)?;
-        let mut wanted: Vec<String> = if only.is_empty() { self.property_codes.clone() } else { only.to_vec() };
-        if !only.is_empty() && !self.property_codes.is_empty() {
-            wanted.retain(|c| self.property_codes.contains(c));
-        }
-        if wanted.is_empty() && only.is_empty() {
-            return Ok((all, Vec::new()));
-        }
-        let missing = wanted.iter().filter(|c| !all.iter().any(|p| &p.remote_id == *c)).cloned().collect();
-        let kept = all.into_iter().filter(|p| wanted.contains(&p.remote_id)).collect();
-        Ok((kept, missing))
+        Ok(narrow::select(all, &self.property_codes, only))
     }
 
-    /// A property's units, and the property with its unit count.
-    async fn units(
-        &self,
-        mut property: NormalizedProperty,
-    ) -> Result<(NormalizedProperty, Vec<pmsgraph_connector_core::NormalizedUnit>), ConnectorError> {
-        let body = self.send(&Call::unit_information(&property.remote_id)).await?;
-        let units = map::parse_unit_information(&body, &property.remote_id)?;
-        property.unit_count = i32::try_from(units.len()).ok();
-        Ok((property, units))
+    /// A property's units.
+    async fn unit_list(&self, property: &str) -> Result<Vec<NormalizedUnit>, ConnectorError> {
+        let body = self.send(&Call::unit_information(property)).await?;
+        Ok(map::parse_unit_information(&body, property)?)
     }
 
-    async fn tenancies(&self, property: &NormalizedProperty) -> Result<map::Tenancies, ConnectorError> {
+    async fn tenants(&self, property: &NormalizedProperty) -> Result<map::Tenancies, ConnectorError> {
         let body = self.send(&Call::residents(&property.remote_id)).await?;
         Ok(map::parse_residents(&body, &property.remote_id, property.time_zone.as_deref(), &self.context())?)
     }
-
-    /// Streams one property for `narrow`: its property and units, then its people and leases in
-    /// pages. A failure ends this property with [`SyncItem::Failed`].
-    fn read_property<'a>(
-        &'a self,
-        property: NormalizedProperty,
-        narrow: &'a Narrow,
-        people: &'a mut People,
-    ) -> BoxStream<'a, SyncItem> {
-        Box::pin(async_stream::stream! {
-            let code = property.remote_id.clone();
-            let failed = |error: ConnectorError| SyncItem::Failed { property: Some(code.clone()), error };
-            let (property, units) = match self.units(property).await {
-                Ok(read) => read,
-                Err(error) => {
-                    yield failed(error);
-                    return;
-                }
-            };
-            let mut head = Vec::new();
-            if matches!(narrow, Narrow::None) {
-                head.push(NormalizedRecord::Property(property.clone()));
-            }
-            head.extend(
-                units
-                    .into_iter()
-                    .filter(|u| match narrow {
-                        Narrow::None => true,
-                        Narrow::Unit(id) => &u.remote_id == id,
-                        Narrow::Resident(_) => false,
-                    })
-                    .map(NormalizedRecord::Unit),
-            );
-            if !head.is_empty() {
-                yield SyncItem::Page(head);
-            }
-            let tenancies = match self.tenancies(&property).await {
-                Ok(tenancies) => tenancies,
-                Err(error) => {
-                    yield failed(error);
-                    return;
-                }
-            };
-            let (residents, leases) = people.records(tenancies);
-            let leases: Vec<NormalizedRecord> = leases
-                .into_iter()
-                .filter(|record| match (narrow, record) {
-                    (Narrow::None, _) => true,
-                    (Narrow::Unit(unit), NormalizedRecord::Lease(l)) => l.unit_remote_id.as_ref() == Some(unit),
-                    (Narrow::Resident(person), NormalizedRecord::Lease(l)) => {
-                        l.residents.iter().any(|r| &r.resident_remote_id == person)
-                    }
-                    _ => false,
-                })
-                .collect();
-            let on_leases: HashSet<&str> = leases
-                .iter()
-                .filter_map(|r| match r {
-                    NormalizedRecord::Lease(l) => Some(l),
-                    _ => None,
-                })
-                .flat_map(|l| l.residents.iter().map(|r| r.resident_remote_id.as_str()))
-                .collect();
-            let residents: Vec<NormalizedRecord> =
-                residents.into_iter().filter(|r| on_leases.contains(r.remote_id())).collect();
-            drop(on_leases);
-            // People first (each lease's people are stored before it), then the leases.
-            let mut records = residents;
-            records.extend(leases);
-            let mut records = records.into_iter().peekable();
-            while records.peek().is_some() {
-                yield SyncItem::Page(records.by_ref().take(PAGE_RECORDS).collect());
-            }
-        })
-    }
-}
-
-/// How a scoped sync narrows a property.
-enum Narrow {
-    None,
-    Unit(String),
-    Resident(String),
 }
 
 #[async_trait::async_trait]
@@ -324,16 +204,16 @@ impl Connector for YardiConnector {
     }
 
     async fn check_access(&self, resource: Resource) -> Result<(), ConnectorError> {
-        let (properties, _) = self.properties(&[]).await?;
+        let (properties, _) = self.property_list(&[]).await?;
         let Some(first) = properties.into_iter().next() else {
             return Ok(());
         };
         match resource {
             Resource::Properties => Ok(()),
-            Resource::Units => self.units(first).await.map(drop),
-            Resource::Leases => self.tenancies(&first).await.map(drop),
+            Resource::Units => self.unit_list(&first.remote_id).await.map(drop),
+            Resource::Leases => self.tenants(&first).await.map(drop),
             Resource::Residents => {
-                let tenancies = self.tenancies(&first).await?;
+                let tenancies = self.tenants(&first).await?;
                 let Some(tenant) = tenancies.leases.first() else {
                     return Ok(());
                 };
@@ -344,40 +224,32 @@ impl Connector for YardiConnector {
     }
 
     fn sync(&self, scope: SyncScope, _changed_since: Option<DateTime<Utc>>) -> BoxStream<'_, SyncItem> {
-        Box::pin(async_stream::stream! {
-            let (only, narrow) = match scope {
-                SyncScope::Integration => (Vec::new(), Narrow::None),
-                SyncScope::Property { property } => (vec![property], Narrow::None),
-                SyncScope::Unit { property, unit } => (vec![property], Narrow::Unit(unit)),
-                SyncScope::Resident { resident, properties } => {
-                    if properties.is_empty() {
-                        return;
-                    }
-                    (properties, Narrow::Resident(resident))
-                }
-            };
-            let (properties, missing) = match self.properties(&only).await {
-                Ok(found) => found,
-                Err(error) => {
-                    yield SyncItem::Failed { property: None, error };
-                    return;
-                }
-            };
-            for code in missing {
-                let error = ConnectorError::InvalidConfig(format!(
-                    "the Yardi property `{code}` is not among the properties this interface may read"
-                ));
-                yield SyncItem::Failed { property: Some(code), error };
-            }
-            // One property after the other: memory stays at one property's answer.
-            let mut people = People::default();
-            for property in properties {
-                let mut stream = self.read_property(property, &narrow, &mut people);
-                while let Some(item) = futures::StreamExt::next(&mut stream).await {
-                    yield item;
-                }
-            }
-        })
+        narrow::sync_whole_properties(self, scope, PAGE_RECORDS)
+    }
+}
+
+#[async_trait::async_trait]
+impl WholeProperties for YardiConnector {
+    async fn properties(&self, only: &[String]) -> Result<(Vec<NormalizedProperty>, Vec<String>), ConnectorError> {
+        self.property_list(only).await
+    }
+
+    async fn units(&self, property: &NormalizedProperty) -> Result<Vec<NormalizedUnit>, ConnectorError> {
+        self.unit_list(&property.remote_id).await
+    }
+
+    async fn tenancies(
+        &self,
+        property: &NormalizedProperty,
+    ) -> Result<(Vec<NormalizedResident>, Vec<NormalizedLease>), ConnectorError> {
+        let t = self.tenants(property).await?;
+        Ok((t.residents, t.leases))
+    }
+
+    fn not_found(&self, code: &str) -> ConnectorError {
+        ConnectorError::InvalidConfig(format!(
+            "the Yardi property `{code}` is not among the properties this interface may read"
+        ))
     }
 }
 

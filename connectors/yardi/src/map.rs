@@ -22,15 +22,17 @@
 //! `remote_status`. Text quirks: `0001-01-01` is no date, numbers look like `1.000000`, dates
 //! come as `YYYY-MM-DD` or `MM/DD/YYYY`; a value that cannot be read fails with its element path.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+pub use pmsgraph_connector_core::People;
+pub use pmsgraph_connector_core::text::{parse_cents, parse_date};
 use pmsgraph_connector_core::vocab::{LeaseDates, status_by_dates};
 use pmsgraph_connector_core::zone::infer_time_zone;
 use pmsgraph_connector_core::{
-    Address, LeaseStatus, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedRecord,
-    NormalizedResident, NormalizedUnit, Occupancy, PersonKey, RemoteData, ResidentRole,
+    Address, LeaseStatus, NormalizedLease, NormalizedLeaseResident, NormalizedProperty, NormalizedResident,
+    NormalizedUnit, Occupancy, RemoteData, ResidentRole,
 };
 
 use crate::error::YardiError;
@@ -145,42 +147,6 @@ impl<'a> Fields<'a> {
             Some(other) => Err(self.error(field, format!("`{other}` is not a boolean"))),
         }
     }
-}
-
-/// `YYYY-MM-DD` (with an optional time), `MM/DD/YYYY`; `0001-01-01` (and `01/01/0001`) is no date.
-pub fn parse_date(text: &str) -> Result<Option<NaiveDate>, String> {
-    let text = text.trim();
-    let day = text.split(['T', ' ']).next().unwrap_or(text);
-    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(day, "%m/%d/%Y"))
-        .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD or MM/DD/YYYY)"))?;
-    Ok((date != NaiveDate::MIN && date > NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN)).then_some(date))
-}
-
-/// An amount such as `850.000000`, `1,000.00` or `-25` in cents, exactly (no float on the way).
-pub fn parse_cents(text: &str) -> Option<i64> {
-    let cleaned: String = text.trim().chars().filter(|c| !matches!(c, ',' | '$')).collect();
-    let (negative, digits) = match cleaned.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, cleaned.as_str()),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    if whole.is_empty() && fraction.is_empty() {
-        return None;
-    }
-    if !whole.chars().all(|c| c.is_ascii_digit()) || !fraction.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
-    let mut cents_digits = fraction.chars().chain(std::iter::repeat('0')).take(2).collect::<String>();
-    // Round half up on the third decimal.
-    let round_up = fraction.chars().nth(2).is_some_and(|c| c >= '5');
-    if cents_digits.is_empty() {
-        cents_digits.push_str("00");
-    }
-    let cents: i64 = cents_digits.parse().ok()?;
-    let total = whole.checked_mul(100)?.checked_add(cents)?.checked_add(i64::from(round_up))?;
-    Some(if negative { -total } else { total })
 }
 
 /// Lower case, letters and digits only: "Former Resident" and "former resident" read alike.
@@ -747,53 +713,6 @@ fn rt_customer(node: &Node, path: &str, property: &str) -> Result<(LeaseFields, 
 // Person identity
 // ---------------------------------------------------------------------------------------------
 
-/// Who is the same person across the per-lease codes of one sync (DESIGN.md, "Person identity"):
-/// the same email (trimmed, case-insensitive) and the same last name; without an email, never.
-/// A person keeps the code of their first sighting, and is emitted once.
-#[derive(Debug, Default)]
-pub struct People {
-    by_identity: HashMap<PersonKey, String>,
-    emitted: HashSet<String>,
-}
-
-impl People {
-    /// The person's id in this sync.
-    pub fn identify(&mut self, resident: &NormalizedResident) -> String {
-        match resident.identity_key() {
-            Some(key) => self.by_identity.entry(key).or_insert_with(|| resident.remote_id.clone()).clone(),
-            None => resident.remote_id.clone(),
-        }
-    }
-
-    /// The records of `tenancies`: each person not yet emitted, then the leases, their people
-    /// named by person id.
-    pub fn records(&mut self, tenancies: Tenancies) -> (Vec<NormalizedRecord>, Vec<NormalizedRecord>) {
-        let mut ids: HashMap<String, String> = HashMap::with_capacity(tenancies.residents.len());
-        let mut people = Vec::new();
-        for mut resident in tenancies.residents {
-            let id = self.identify(&resident);
-            ids.insert(resident.remote_id.clone(), id.clone());
-            if self.emitted.insert(id.clone()) {
-                resident.remote_id = id;
-                people.push(NormalizedRecord::Resident(resident));
-            }
-        }
-        let leases = tenancies
-            .leases
-            .into_iter()
-            .map(|mut lease| {
-                for r in &mut lease.residents {
-                    if let Some(id) = ids.get(&r.resident_remote_id) {
-                        r.resident_remote_id.clone_from(id);
-                    }
-                }
-                NormalizedRecord::Lease(lease)
-            })
-            .collect();
-        (people, leases)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -804,19 +723,10 @@ mod tests {
 
     #[test]
     fn yardi_text_quirks_are_read() {
-        assert_eq!(parse_date("2011-06-24"), Ok(Some(date(2011, 6, 24))));
+        // The shared readers (`pmsgraph_connector_core::text`), on Yardi's forms.
         assert_eq!(parse_date("06/24/2011"), Ok(Some(date(2011, 6, 24))));
-        assert_eq!(parse_date("2023-10-04T09:10:59"), Ok(Some(date(2023, 10, 4))));
         assert_eq!(parse_date("0001-01-01"), Ok(None));
-        assert_eq!(parse_date("01/01/0001"), Ok(None));
-        assert!(parse_date("13/45/2024").is_err());
         assert_eq!(parse_cents("850.000000"), Some(85_000));
-        assert_eq!(parse_cents("1,000.00"), Some(100_000));
-        assert_eq!(parse_cents("1000"), Some(100_000));
-        assert_eq!(parse_cents("-25.5"), Some(-2_550));
-        assert_eq!(parse_cents("0.005"), Some(1));
-        assert_eq!(parse_cents("abc"), None);
-        assert_eq!(parse_cents(""), None);
     }
 
     #[test]
@@ -860,19 +770,5 @@ mod tests {
         assert_eq!(roommate_role(Some("Roommate"), None, Some(true)), ResidentRole::CoApplicant);
         assert_eq!(roommate_role(Some("Child"), None, Some(false)), ResidentRole::Occupant);
         assert_eq!(roommate_role(None, Some("customer"), None), ResidentRole::Occupant);
-    }
-
-    fn person(code: &str, last: &str, email: Option<&str>) -> NormalizedResident {
-        resident(code.into(), Some("Ann"), Some(last), email, None, RemoteData::null())
-    }
-
-    #[test]
-    fn the_same_email_and_last_name_is_one_person_and_no_email_never_merges() {
-        let mut people = People::default();
-        assert_eq!(people.identify(&person("t1", "Diaz", Some("Ann@Example.com "))), "t1");
-        assert_eq!(people.identify(&person("t9", "diaz", Some("ann@example.com"))), "t1");
-        assert_eq!(people.identify(&person("r5", "Smith", Some("ann@example.com"))), "r5", "another last name");
-        assert_eq!(people.identify(&person("t7", "Diaz", None)), "t7");
-        assert_eq!(people.identify(&person("t8", "Diaz", None)), "t8", "never on names alone");
     }
 }

@@ -5,13 +5,15 @@
 //! `SOAPAction: http://tempuri.org/YSI.Interfaces.WebServices/{Interface}/{Operation}`; the body is
 //! a SOAP 1.1 envelope whose one element, named after the operation in the interface's namespace,
 //! carries the credentials (every call) and the operation's parameters, in the order Yardi's WSDL
-//! lists them. [`envelope`] writes any such body from an ordered list of (name, value) pairs.
+//! lists them. [`envelope`] writes any such body from an ordered list of (name, value) pairs, with
+//! the shared envelope writer of `pmsgraph_connector_core::soap`.
 //!
 //! `ItfResidentData` operations have no `_Login` suffix; `ItfResidentTransactions20` ones do.
 
 use std::fmt;
 
 use pmsgraph_connector_core::Resource;
+use pmsgraph_connector_core::soap::{Element, Envelope, SOAP11_NS};
 
 /// The namespace every Yardi interface lives under.
 pub const NAMESPACE_ROOT: &str = "http://tempuri.org/YSI.Interfaces.WebServices";
@@ -209,25 +211,25 @@ impl Call {
     }
 }
 
-/// A SOAP 1.1 envelope around one element named `operation` in `namespace`, with one child per
-/// (name, value), text escaped.
+/// A SOAP 1.1 envelope around one element named `operation` in `namespace` (the default
+/// namespace of that element), with one child per (name, value), text escaped.
 pub fn envelope<'a>(
     operation: &str,
     namespace: &str,
     elements: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> String {
-    let mut body = String::with_capacity(1024);
-    body.push_str(r#"<?xml version="1.0" encoding="utf-8"?>"#);
-    body.push_str(
-        r#"<soap:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">"#,
-    );
-    body.push_str("<soap:Body>");
-    body.push_str(&format!(r#"<{operation} xmlns="{}">"#, quick_xml::escape::escape(namespace)));
-    for (name, value) in elements {
-        body.push_str(&format!("<{name}>{}</{name}>", quick_xml::escape::escape(value)));
-    }
-    body.push_str(&format!("</{operation}></soap:Body></soap:Envelope>"));
-    body
+    let envelope = Envelope {
+        prefix: "soap",
+        namespaces: vec![
+            ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+            ("xmlns:xsd", "http://www.w3.org/2001/XMLSchema"),
+            ("xmlns:soap", SOAP11_NS),
+        ],
+        xml_declaration: true,
+        header: false,
+    };
+    let children = elements.into_iter().map(|(name, value)| Element::leaf(name, value)).collect();
+    envelope.write(&Element::group(operation, children).attr("xmlns", namespace))
 }
 
 /// The envelope of `call` with `login`.

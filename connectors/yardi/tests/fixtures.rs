@@ -249,7 +249,7 @@ fn get_residents_reconstructed_response() {
     assert_eq!(first.residents[1].role, ResidentRole::Occupant, "a roommate not responsible for the lease");
 
     // Ann on two leases (same email and last name, other case) is one person; Bo, Cy without email stay apart.
-    let (people, leases) = People::default().records(tenancies);
+    let (people, leases) = People::default().records(tenancies.residents, tenancies.leases);
     let ids: Vec<_> = people.iter().map(|p| p.remote_id()).collect();
     assert_eq!(ids, ["t0000101", "r0000201", "t0000102", "t0000103"]);
     let pmsgraph_connector_core::NormalizedRecord::Lease(last) = &leases[3] else { panic!("a lease") };

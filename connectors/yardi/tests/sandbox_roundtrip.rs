@@ -9,16 +9,17 @@
 //! their first sighting (properties in order, leases in order, the tenant first); without an email
 //! each code is a person.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use pmsgraph_connector_core::{
-    Address, Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedLease, NormalizedLeaseResident,
-    NormalizedProperty, NormalizedRecord, NormalizedResident, NormalizedUnit, Occupancy, RecordKind, RemoteData,
-    ResidentRole, Resource, SyncItem, SyncScope,
+    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedLease, NormalizedLeaseResident, NormalizedRecord,
+    RecordKind, RemoteData, ResidentRole, Resource, SyncItem, SyncScope,
 };
 use pmsgraph_connector_yardi::YardiConnector;
-use pmsgraph_sandbox::compare::{assert_same, assert_scoped_syncs, collect, keyed};
+use pmsgraph_sandbox::compare::{
+    PerLeasePeople, assert_parents_first, assert_same, assert_scoped_syncs, collect, keyed, soap_properties_and_units,
+};
 use pmsgraph_sandbox::yardi::{person_code, property_code, status_word, tenant_code, unit_code};
 use pmsgraph_sandbox::{MemoryStep, SandboxState, Size, World};
 use serde_json::json;
@@ -64,85 +65,30 @@ impl Sandbox {
 
 /// The world as a perfect Yardi connector reads it back (see the module docs).
 fn expected(world: &World) -> Vec<NormalizedRecord> {
-    let occupied = world.occupied_slots();
-    let mut out = Vec::new();
-    for p in &world.properties {
-        out.push(NormalizedRecord::Property(NormalizedProperty {
-            remote_id: property_code(p),
-            name: p.name.clone(),
-            address: Address {
-                line1: Some(p.street.clone()),
-                line2: None,
-                city: Some(p.city.name.to_owned()),
-                state: Some(p.city.state.to_owned()),
-                postal_code: Some(p.city.postal_code.to_owned()),
-                country: None,
-            },
-            time_zone: Some(p.city.time_zone.to_owned()),
-            unit_count: i32::try_from(p.units.len()).ok(),
-            remote_data: RemoteData::null(),
-        }));
-    }
     let unit_id = |i: usize| {
         let u = &world.units[i];
         format!("{}:{}", property_code(&world.properties[u.property]), unit_code(u))
     };
-    for (i, u) in world.units.iter().enumerate() {
-        let p = &world.properties[u.property];
-        let fp = &p.floorplans[u.floorplan];
-        let lived_in = occupied.iter().any(|(unit, _)| *unit == i);
-        out.push(NormalizedRecord::Unit(NormalizedUnit {
-            remote_id: unit_id(i),
-            property_remote_id: property_code(p),
-            number: u.number.clone(),
-            building: Some(p.buildings[u.building].name.clone()),
-            floorplan: Some(fp.name.to_owned()),
-            bedrooms: Some(i32::from(fp.bedrooms)),
-            bathrooms: Some(fp.bathrooms()),
-            square_feet: i32::try_from(u.square_feet).ok(),
-            market_rent_cents: Some(u.market_rent_cents),
-            occupancy: if lived_in { Occupancy::Occupied } else { Occupancy::Vacant },
-            spaces: Vec::new(),
-            remote_data: RemoteData::null(),
-        }));
-    }
-    let mut identity: HashMap<(String, String), String> = HashMap::new();
-    let mut emitted = HashSet::new();
+    let mut out = soap_properties_and_units(world, property_code, unit_id);
+    let mut people = PerLeasePeople::default();
     for pi in 0..world.properties.len() {
         for lease in world.leases_of(pi) {
             let tenant = lease.residents.iter().position(|r| r.role == ResidentRole::Primary).unwrap_or(0);
             let order = std::iter::once(tenant).chain((0..lease.residents.len()).filter(|i| *i != tenant));
-            let mut people = Vec::new();
-            for index in order {
-                let r = &lease.residents[index];
-                let person = world.person(r.person_id).expect("the person");
-                let code = person_code(lease, index);
-                let id = match &person.email {
-                    Some(email) => identity
-                        .entry((email.trim().to_lowercase(), person.last_name.to_lowercase()))
-                        .or_insert(code)
-                        .clone(),
-                    None => code,
-                };
-                if emitted.insert(id.clone()) {
-                    out.push(NormalizedRecord::Resident(NormalizedResident {
-                        remote_id: id.clone(),
-                        first_name: person.first_name.to_owned(),
-                        last_name: person.last_name.to_owned(),
-                        email: person.email.clone(),
-                        phone: person.phone.clone(),
+            let residents = order
+                .map(|index| {
+                    let r = &lease.residents[index];
+                    let person = world.person(r.person_id).expect("the person");
+                    NormalizedLeaseResident {
+                        resident_remote_id: people.sight(person, person_code(lease, index), &mut out),
+                        role: r.role,
+                        move_in_date: r.move_in,
+                        move_out_date: r.move_out,
+                        status: r.status,
                         remote_data: RemoteData::null(),
-                    }));
-                }
-                people.push(NormalizedLeaseResident {
-                    resident_remote_id: id,
-                    role: r.role,
-                    move_in_date: r.move_in,
-                    move_out_date: r.move_out,
-                    status: r.status,
-                    remote_data: RemoteData::null(),
-                });
-            }
+                    }
+                })
+                .collect();
             out.push(NormalizedRecord::Lease(NormalizedLease {
                 remote_id: tenant_code(lease),
                 property_remote_id: property_code(&world.properties[pi]),
@@ -157,7 +103,7 @@ fn expected(world: &World) -> Vec<NormalizedRecord> {
                 notice_date: lease.notice,
                 rent_cents: Some(lease.rent_cents()),
                 is_month_to_month: lease.month_to_month,
-                residents: people,
+                residents,
                 remote_data: RemoteData::null(),
             }));
         }
@@ -195,22 +141,7 @@ async fn a_full_sync_reads_back_exactly_the_generated_portfolio() {
 async fn parents_come_before_their_children() {
     let sandbox = sandbox(8, Size::SMALL).await;
     let (records, _) = collect(&sandbox.connector("sandbox"), SyncScope::Integration).await;
-    let mut seen = HashSet::new();
-    for record in &records {
-        match record {
-            NormalizedRecord::Property(_) | NormalizedRecord::Resident(_) => {}
-            NormalizedRecord::Unit(u) => assert!(seen.contains(&(RecordKind::Property, u.property_remote_id.clone()))),
-            NormalizedRecord::Lease(l) => {
-                assert!(seen.contains(&(RecordKind::Property, l.property_remote_id.clone())));
-                let unit = l.unit_remote_id.clone().expect("a unit");
-                assert!(seen.contains(&(RecordKind::Unit, unit)), "lease {} before its unit", l.remote_id);
-                for person in &l.residents {
-                    assert!(seen.contains(&(RecordKind::Resident, person.resident_remote_id.clone())));
-                }
-            }
-        }
-        seen.insert((record.kind(), record.remote_id().to_owned()));
-    }
+    assert_parents_first(&records);
 }
 
 #[tokio::test]

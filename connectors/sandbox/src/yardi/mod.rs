@@ -54,15 +54,14 @@ use std::collections::HashMap;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::post;
 use pmsgraph_connector_core::Resource;
 use pmsgraph_connector_core::vocab::{LeaseStatus, ResidentRole};
-use quick_xml::Reader;
-use quick_xml::events::Event;
 
 use crate::faults::{Profile, SANDBOX_PASSWORD};
+use crate::soap::{Request, bare_status, one_shot, read_request, xml_response};
 use crate::state::SandboxState;
 use crate::world::{Lease, LeaseResident, Property, Unit, World};
 
@@ -171,70 +170,6 @@ impl Operation {
     }
 }
 
-/// The request: the operation element's name and its children's texts.
-#[derive(Debug, Default)]
-struct Request {
-    operation: String,
-    fields: HashMap<String, String>,
-}
-
-impl Request {
-    fn field(&self, name: &str) -> Option<&str> {
-        self.fields.get(name).map(|s| s.trim()).filter(|s| !s.is_empty())
-    }
-}
-
-/// Reads `Envelope/Body/{Operation}/{Field}` by local names.
-fn read_request(body: &[u8]) -> Result<Request, String> {
-    let mut reader = Reader::from_reader(body);
-    let mut path: Vec<String> = Vec::new();
-    let mut request = Request::default();
-    let mut text = String::new();
-    loop {
-        match reader.read_event().map_err(|e| e.to_string())? {
-            Event::Start(e) => {
-                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                if path.len() == 2 && path[0] == "Envelope" && path[1] == "Body" {
-                    request.operation.clone_from(&name);
-                }
-                path.push(name);
-                text.clear();
-            }
-            Event::Empty(e) => {
-                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                if path.len() == 2 && path[1] == "Body" {
-                    request.operation = name;
-                } else if path.len() == 3 {
-                    request.fields.insert(name, String::new());
-                }
-            }
-            Event::Text(t) => text.push_str(&t.decode().map_err(|e| e.to_string())?),
-            Event::GeneralRef(r) => {
-                let name = r.decode().map_err(|e| e.to_string())?;
-                let resolved = if r.is_char_ref() {
-                    r.resolve_char_ref().ok().flatten().map(String::from)
-                } else {
-                    quick_xml::escape::resolve_predefined_entity(&name).map(str::to_owned)
-                };
-                text.push_str(&resolved.ok_or_else(|| format!("unknown entity &{name};"))?);
-            }
-            Event::End(_) => {
-                if path.len() == 4 {
-                    let name = path.last().cloned().unwrap_or_default();
-                    request.fields.insert(name, std::mem::take(&mut text));
-                }
-                path.pop();
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    if request.operation.is_empty() {
-        return Err("no operation element in soap:Body".into());
-    }
-    Ok(request)
-}
-
 /// An answer other than the data.
 enum Failure {
     /// `<Messages>` with HTTP 200.
@@ -243,10 +178,6 @@ enum Failure {
     Fault { code: &'static str, message: String },
     /// A bare HTTP status (the injected 429 and 503).
     Status(StatusCode),
-}
-
-fn xml_response(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"))], body).into_response()
 }
 
 async fn serve(
@@ -265,13 +196,7 @@ async fn serve(
         Err(Failure::Fault { code, message }) => {
             xml_response(StatusCode::INTERNAL_SERVER_ERROR, wire::fault(code, &message))
         }
-        Err(Failure::Status(status)) => {
-            let mut response = (status, "").into_response();
-            if status == StatusCode::TOO_MANY_REQUESTS {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            }
-            response
-        }
+        Err(Failure::Status(status)) => bare_status(status),
     }
 }
 
@@ -314,11 +239,8 @@ async fn respond(state: &SandboxState, operation: Operation, request: &Request) 
         tokio::time::sleep(delay).await;
     }
     let name = operation.name();
-    if profile.rate_limit && state.faults().first_time(user, "ratelimit", name) {
-        return Err(Failure::Status(StatusCode::TOO_MANY_REQUESTS));
-    }
-    if profile.flaky && state.faults().first_time(user, "flaky", name) {
-        return Err(Failure::Status(StatusCode::SERVICE_UNAVAILABLE));
+    if let Some(status) = one_shot(state, &profile, user, name) {
+        return Err(Failure::Status(status));
     }
     if profile.faults(name) {
         return Err(Failure::Fault {
