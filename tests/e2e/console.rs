@@ -87,7 +87,13 @@ async fn sandbox_tokens_learn_the_built_in_sandboxes_and_production_tokens_do_no
         .data()["createCustomer"]["id"]
         .clone();
     for offer in &offered {
-        let variant = if offer["pms"] == "ENTRATA" { "entrata" } else { "yardi" };
+        let variant = match offer["pms"].as_str() {
+            Some("ENTRATA") => "entrata",
+            Some("YARDI") => "yardi",
+            Some("REAL_PAGE") => "realPage",
+            Some("BUILDIUM") => "buildium",
+            other => panic!("an unknown PMS {other:?}"),
+        };
         let answer = server
             .gql(
                 &sandbox,
@@ -107,7 +113,7 @@ async fn sandbox_tokens_learn_the_built_in_sandboxes_and_production_tokens_do_no
         .expect("a link token")
         .to_owned();
     let answer = server.gql(&link, query, json!({})).await;
-    assert_eq!(answer.data()["builtInSandboxes"].as_array().map(Vec::len), Some(2), "{:#}", answer.body);
+    assert_eq!(answer.data()["builtInSandboxes"].as_array().map(Vec::len), Some(offered.len()), "{:#}", answer.body);
 
     let production = server.token("console", Environment::Production).await;
     let answer = server.gql(&production, query, json!({})).await;
