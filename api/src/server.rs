@@ -41,7 +41,7 @@ pub struct AppState {
     pub worker: Worker,
     /// The schema with the onboarding-link rules: for link tokens and websocket connections.
     pub schema: PmsSchema,
-    /// The schema for requests authenticated with an app's token.
+    /// The schema without extensions, for app tokens' requests that keep the query rules.
     pub app_schema: PmsSchema,
     pub cache: ResponseCache,
     /// The per-token request rate limit.
@@ -322,7 +322,7 @@ async fn graphql(
     if let Err(wait) = state.rate_limit.check(principal.token_id) {
         return crate::rate_limit::response(wait);
     }
-    let batch: BatchRequest = match serde_json::from_slice(&body) {
+    let mut batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(batch) => batch,
         Err(err) => {
             let error = ApiError::bad_input(format!("the body is not a GraphQL request: {err}"));
@@ -363,7 +363,12 @@ async fn graphql(
 
     let policy = CachePolicy::default();
     let loaders = Loaders::new(&state.db.read, &scope);
-    let schema = if scope.principal.is_onboarding_link() { &state.schema } else { &state.app_schema };
+    let rules = crate::graphql::query_rules(limits, state.config.introspection);
+    let schema = if !scope.principal.is_onboarding_link() && rules.admit(&mut batch) {
+        &state.app_schema
+    } else {
+        &state.schema
+    };
     let ctx = RequestCtx {
         db: state.db.clone(),
         scope,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Field, Selection, SelectionSet};
-use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, Variables};
+use async_graphql::{BatchRequest, ErrorExtensionValues, ServerError, ServerResult, Variables};
 
 /// The rules of [this module](self), as an async-graphql extension.
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +68,29 @@ fn refuse(message: String, limit: &str) -> ServerError {
     error
 }
 
+impl QueryRules {
+    /// Checks one parsed document against the rules.
+    pub fn check(&self, document: &ExecutableDocument) -> Result<(), ServerError> {
+        let aliases = aliases_in(document);
+        if aliases > self.max_aliases {
+            let message = format!("the query has {aliases} aliases; at most {} are allowed", self.max_aliases);
+            return Err(refuse(message, "aliases"));
+        }
+        if !self.introspection && introspects(document) {
+            return Err(refuse("introspection is turned off on this server".into(), "introspection"));
+        }
+        Ok(())
+    }
+
+    /// Whether every operation of `batch` parses and keeps the rules, so that it may run on a
+    /// schema without this extension (whose per-field hook every extension brings). Each query is
+    /// parsed once: execution reuses the document. A batch that is not admitted runs on the schema
+    /// with the extension, which reports what is wrong as before.
+    pub fn admit(&self, batch: &mut BatchRequest) -> bool {
+        batch.iter_mut().all(|request| request.parsed_query().is_ok_and(|document| self.check(document).is_ok()))
+    }
+}
+
 #[async_trait::async_trait]
 impl Extension for QueryRules {
     async fn parse_query(
@@ -78,14 +101,7 @@ impl Extension for QueryRules {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let aliases = aliases_in(&document);
-        if aliases > self.max_aliases {
-            let message = format!("the query has {aliases} aliases; at most {} are allowed", self.max_aliases);
-            return Err(refuse(message, "aliases"));
-        }
-        if !self.introspection && introspects(&document) {
-            return Err(refuse("introspection is turned off on this server".into(), "introspection"));
-        }
+        self.check(&document)?;
         Ok(document)
     }
 }

@@ -45,21 +45,26 @@ pub fn build_schema(limits: &Limits, introspection: bool) -> PmsSchema {
     build(limits, introspection, true)
 }
 
-/// The same schema without the onboarding-link rules, for requests whose token is known to be an
-/// app's: the rules' per-field hook is a boxed future around every field those requests resolve.
+/// The same schema without extensions, for requests of an app's token that
+/// [`QueryRules::admit`](limits::QueryRules::admit) checked beforehand: every extension wraps each
+/// field a request resolves in a boxed future of its own.
 pub fn build_app_schema(limits: &Limits, introspection: bool) -> PmsSchema {
     build(limits, introspection, false)
 }
 
-fn build(limits: &Limits, introspection: bool, link_rules: bool) -> PmsSchema {
+/// The request rules of a server's limits.
+pub fn query_rules(limits: &Limits, introspection: bool) -> limits::QueryRules {
+    limits::QueryRules { max_aliases: limits.max_aliases, introspection }
+}
+
+fn build(limits: &Limits, introspection: bool, extensions: bool) -> PmsSchema {
     let mut builder = Schema::build(Query, mutation::Mutation::default(), events::EventSubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
-        .limit_directives(10)
-        .extension(limits::QueryRules { max_aliases: limits.max_aliases, introspection });
-    if link_rules {
-        builder = builder.extension(onboarding_link::OnboardingLinkRules);
+        .limit_directives(10);
+    if extensions {
+        builder = builder.extension(query_rules(limits, introspection)).extension(onboarding_link::OnboardingLinkRules);
     }
     if !introspection {
         builder = builder.disable_introspection();
