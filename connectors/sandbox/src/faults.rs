@@ -14,6 +14,7 @@
 //!             | "fault=" method                         that method answers a SOAP fault (HTTP 500; SOAP simulators only)
 //! method     := getStatus | getProperties | getPropertyUnits | getLeases | getCustomers        (Entrata)
 //!             | GetPropertyConfigurations | GetUnitInformation_Login | GetResidents | GetResidentData   (Yardi)
+//!             | rentals | rentals/units | leases | leases/tenants                                       (Buildium)
 //! ```
 //!
 //! Parsing is strict: names are case-sensitive, an unknown option, an empty or unknown value, or a
@@ -40,8 +41,8 @@ pub const SANDBOX_PASSWORD: &str = "sandbox";
 pub const MAX_SLOW_MS: u64 = 30_000;
 
 /// The methods the simulators serve, as `malformed=` and `fault=` name them: Entrata's, then
-/// Yardi's operations.
-pub const METHODS: [&str; 9] = [
+/// Yardi's operations, then Buildium's endpoints (their paths after `/v1/`).
+pub const METHODS: [&str; 13] = [
     "getStatus",
     "getProperties",
     "getPropertyUnits",
@@ -51,6 +52,10 @@ pub const METHODS: [&str; 9] = [
     "GetUnitInformation_Login",
     "GetResidents",
     "GetResidentData",
+    "rentals",
+    "rentals/units",
+    "leases",
+    "leases/tenants",
 ];
 
 /// What a credential asks the simulator to do wrong.
