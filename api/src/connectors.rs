@@ -8,6 +8,7 @@ use sea_orm::EntityTrait;
 use serde_json::Value;
 use uuid::Uuid;
 
+use pmsgraph_connector_buildium::BuildiumConnector;
 use pmsgraph_connector_core::{Connector, ConnectorError, HttpClient, HttpPolicy, Pms, reqwest};
 use pmsgraph_connector_entrata::EntrataConnector;
 use pmsgraph_connector_yardi::YardiConnector;
@@ -49,6 +50,7 @@ pub fn build(
     match pms {
         Pms::Entrata => Ok(Box::new(EntrataConnector::from_stored(credentials, settings, http)?)),
         Pms::Yardi => Ok(Box::new(YardiConnector::from_stored(credentials, settings, http)?)),
-        Pms::RealPage | Pms::Buildium => Err(ConnectorError::InvalidConfig(format!("no connector for {pms} yet"))),
+        Pms::Buildium => Ok(Box::new(BuildiumConnector::from_stored(credentials, settings, http)?)),
+        Pms::RealPage => Err(ConnectorError::InvalidConfig(format!("no connector for {pms} yet"))),
     }
 }

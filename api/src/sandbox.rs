@@ -64,6 +64,15 @@ impl StepSource for DbStep {
             }
         }
     }
+
+    /// The time the current step was reached (the row's `updated_at`); earlier steps' times are
+    /// not kept, and the simulators then use the time they first served them.
+    async fn reached_at(&self, step: u32) -> Option<chrono::DateTime<chrono::Utc>> {
+        match store::sandbox::step_reached(&self.db, &self.world).await {
+            Ok(Some((current, at))) if current == step => Some(at),
+            _ => None,
+        }
+    }
 }
 
 /// The simulators' state for the default world, its step in `db`.
@@ -106,6 +115,20 @@ pub fn yardi_credentials(addr: SocketAddr) -> NewCredentials {
         "property_codes": [],
     });
     NewCredentials { pms: Pms::Yardi, base_url, json }
+}
+
+/// The base URL of the built-in Buildium sandbox of a server listening on `addr` (its API is at
+/// `{url}/v1/...`).
+pub fn buildium_url(addr: SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+    format!("http://{host}{}", pmsgraph_sandbox::BUILDIUM_PREFIX)
+}
+
+/// Credentials of a healthy sandbox customer of the built-in Buildium sandbox.
+pub fn buildium_credentials(addr: SocketAddr) -> NewCredentials {
+    let base_url = buildium_url(addr);
+    let json = json!({ "base_url": base_url, "client_id": SANDBOX_USER, "client_secret": SANDBOX_PASSWORD });
+    NewCredentials { pms: Pms::Buildium, base_url, json }
 }
 
 /// What the first run set up.

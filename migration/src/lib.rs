@@ -21,6 +21,7 @@ pub mod m20261203_000002_webhooks;
 pub mod m20261203_000003_one_running_job;
 pub mod m20261203_000004_access_checks;
 pub mod m20261203_000005_tenant_keyset_indexes;
+pub mod m20261203_000006_incremental_sync;
 
 /// The pmsgraph migrator: every migration, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000003_one_running_job::Migration),
             Box::new(m20261203_000004_access_checks::Migration),
             Box::new(m20261203_000005_tenant_keyset_indexes::Migration),
+            Box::new(m20261203_000006_incremental_sync::Migration),
         ]
     }
 }

@@ -3,7 +3,9 @@
 //! `scripts/test`, which runs this suite on both). One test binary with modules, to keep link
 //! time down.
 
+mod buildium;
 mod cache;
+mod incremental;
 mod lifecycle;
 mod limits;
 mod logs;

@@ -48,7 +48,7 @@ async fn connect_yardi(server: &TestServer, token: &str, username: &str) -> Stri
 }
 
 /// Every node of a top-level connection, page by page.
-async fn every(server: &TestServer, token: &str, connection: &str, fields: &str) -> Vec<Value> {
+pub(crate) async fn every(server: &TestServer, token: &str, connection: &str, fields: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut after = Value::Null;
     loop {

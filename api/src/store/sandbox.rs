@@ -17,6 +17,12 @@ pub async fn step(db: &Db, world: &str) -> Result<u32, StoreError> {
     Ok(row.map_or(0, |r| u32::try_from(r.step).unwrap_or(u32::MAX)))
 }
 
+/// The current step of a world and when it was reached (`None` before it is first advanced).
+pub async fn step_reached(db: &Db, world: &str) -> Result<Option<(u32, chrono::DateTime<chrono::Utc>)>, StoreError> {
+    let row = sandbox_timeline::Entity::find_by_id(world.to_owned()).one(&db.read).await?;
+    Ok(row.map(|r| (u32::try_from(r.step).unwrap_or(u32::MAX), r.updated_at)))
+}
+
 /// Moves a world forward by `steps`, returning the new step.
 pub async fn advance(db: &Db, world: &str, steps: u32) -> Result<u32, StoreError> {
     let row = sandbox_timeline::ActiveModel {

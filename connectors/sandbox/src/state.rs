@@ -90,7 +90,7 @@ struct Inner {
     faults: FaultLedger,
     /// Buildium's per-record last-changed steps, per step.
     stamps: Mutex<BTreeMap<u32, StampSlot>>,
-    /// When this process first served a step whose source keeps no time for it.
+    /// The time of each step served: the source's, or when this process first served it.
     first_seen: Mutex<BTreeMap<u32, DateTime<Utc>>>,
 }
 
@@ -150,10 +150,12 @@ impl SandboxState {
         if step == 0 {
             return crate::world::step_instant(0);
         }
-        if let Some(at) = self.inner.steps.reached_at(step).await {
-            return at;
+        if let Some(at) = self.inner.first_seen.lock().unwrap_or_else(|e| e.into_inner()).get(&step) {
+            return *at;
         }
-        *self.inner.first_seen.lock().unwrap_or_else(|e| e.into_inner()).entry(step).or_insert_with(Utc::now)
+        let at = self.inner.steps.reached_at(step).await.unwrap_or_else(Utc::now);
+        // Kept, so that a step's time never moves once served.
+        *self.inner.first_seen.lock().unwrap_or_else(|e| e.into_inner()).entry(step).or_insert(at)
     }
 
     /// Buildium's last-changed step of every record at `step`, derived step by step from the
