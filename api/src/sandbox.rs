@@ -65,9 +65,16 @@ impl StepSource for DbStep {
         }
     }
 
-    /// The time the current step was reached (the row's `updated_at`); earlier steps' times are
-    /// not kept, and the simulators then use the time they first served them.
+    /// When the world reached `step`, as recorded when it advanced (`sandbox_step`); for a step
+    /// reached before those records were kept, the timeline row's time if it is the current step.
     async fn reached_at(&self, step: u32) -> Option<chrono::DateTime<chrono::Utc>> {
+        match store::sandbox::reached_at(&self.db, &self.world, step).await {
+            Ok(Some(at)) => return Some(at),
+            Ok(None) => {}
+            Err(err) => {
+                tracing::warn!(world = %self.world, step, error = %err, "cannot read when the sandbox reached a step")
+            }
+        }
         match store::sandbox::step_reached(&self.db, &self.world).await {
             Ok(Some((current, at))) if current == step => Some(at),
             _ => None,

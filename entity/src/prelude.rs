@@ -13,6 +13,7 @@ pub use crate::lease::Entity as Lease;
 pub use crate::lease_resident::Entity as LeaseResident;
 pub use crate::property::Entity as Property;
 pub use crate::resident::Entity as Resident;
+pub use crate::sandbox_step::Entity as SandboxStep;
 pub use crate::sandbox_timeline::Entity as SandboxTimeline;
 pub use crate::sync_cursor::Entity as SyncCursor;
 pub use crate::sync_job::Entity as SyncJob;

@@ -1,7 +1,9 @@
 //! Incremental syncs: `sync_cursor` keeps, per integration and resource, the instant from which
 //! the next incremental sync asks the PMS for changes (the last successful integration sync's
 //! start, less a clock-skew margin); `sync_job.changed_since` records the instant an incremental
-//! run asked from (null for a full run).
+//! run asked from (null for a full run); `sandbox_step` keeps when each built-in sandbox world
+//! reached each timeline step, so that every process stamps a step's changes with the same time
+//! (the Buildium simulator's `lastupdatedfrom`).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -17,6 +19,14 @@ enum SyncCursor {
     Resource,
     CursorAt,
     UpdatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum SandboxStep {
+    Table,
+    World,
+    Step,
+    ReachedAt,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -58,6 +68,17 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(SandboxStep::Table)
+                    .col(text(SandboxStep::World))
+                    .col(big_integer(SandboxStep::Step))
+                    .col(timestamp_with_time_zone(SandboxStep::ReachedAt))
+                    .primary_key(Index::create().col(SandboxStep::World).col(SandboxStep::Step))
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .alter_table(
                 Table::alter()
                     .table(SyncJob::Table)
@@ -69,6 +90,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.alter_table(Table::alter().table(SyncJob::Table).drop_column(SyncJob::ChangedSince).to_owned()).await?;
+        manager.drop_table(Table::drop().table(SandboxStep::Table).if_exists().to_owned()).await?;
         manager.drop_table(Table::drop().table(SyncCursor::Table).if_exists().to_owned()).await
     }
 }

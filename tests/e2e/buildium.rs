@@ -130,6 +130,13 @@ async fn a_buildium_customer_sees_the_entrata_portfolio_in_buildiums_view_and_re
 
     // The timeline moves: the incremental sync reads only what changed, and both agree again.
     advance(server.db(), DEFAULT_WORLD, 1).await.expect("the timeline advances");
+    // The step's time is recorded, so another process stamps its changes alike.
+    let reached = pmsgraph::store::sandbox::reached_at(server.db(), DEFAULT_WORLD, 1)
+        .await
+        .expect("reads")
+        .expect("step 1 is recorded");
+    let other = pmsgraph::sandbox::state(server.db(), &pmsgraph::sandbox::SandboxConfig::default());
+    assert_eq!(other.reached_at(1).await, reached, "another process's simulator uses the recorded time");
     let job = sync_now(&server, &token, &integration, Value::Null).await;
     assert_eq!(job["status"], "SUCCESS", "{job}");
     assert_eq!(job["incremental"], true, "{job}");
