@@ -69,7 +69,6 @@ export const PMS = [
     input: 'buildium',
     pms: 'BUILDIUM',
     name: 'Buildium',
-    coming: true,
     about: 'A Buildium API key (client id and secret).',
     fields: [
       { name: 'baseUrl', label: 'API base URL', required: true, example: 'https://api.buildium.com',

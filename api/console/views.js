@@ -205,7 +205,7 @@ export async function newCustomerView(el) {
 const CUSTOMER = `query($id: ID!) { node(id: $id) { ... on Customer { id name environment createdAt
   integrations { id pms status statusReason lastFullSyncAt nextSyncAt syncIntervalSeconds
     dataAccess { resource status message checkedAt }
-    syncJobs(last: 10) { nodes { id trigger scope status queuedAt startedAt finishedAt
+    syncJobs(last: 10) { nodes { id trigger scope incremental changedSince status queuedAt startedAt finishedAt
       counts { created updated unchanged deleted } errors { code message at } } } } } } }`;
 
 /** Why enabling is refused, or null when every resource is GRANTED. */
@@ -221,7 +221,8 @@ function enableBlocked(integration) {
 
 function jobsTable(jobs) {
   const rows = [...jobs].reverse().map((job) => [
-    job.trigger, job.scope,
+    job.trigger,
+    job.incremental ? [job.scope, ' ', h('span', { class: 'muted' }, 'incremental, changes since '), when(job.changedSince)] : job.scope,
     [chip(job.status), job.status === 'RUNNING' || job.status === 'QUEUED'
       ? [' ', h('progress', { 'aria-label': `Sync ${job.status.toLowerCase()}` })] : null],
     when(job.queuedAt),

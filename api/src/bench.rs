@@ -1,8 +1,9 @@
 //! `pmsgraph bench sync`: how fast a sync is, measured the way it runs in production. A separate
-//! `pmsgraph sandbox serve` process serves a sandbox world over loopback HTTP, in Entrata's, Yardi's
-//! and RealPage's wire formats; this process syncs it into a fresh database (SQLite, and PostgreSQL when
-//! given an admin URL) twice per PMS, a full sync and then a no-change re-sync, and prints records
-//! per second, rows written and its own peak RSS.
+//! `pmsgraph sandbox serve` process serves a sandbox world over loopback HTTP, in Entrata's,
+//! Yardi's, RealPage's and Buildium's wire formats; this process syncs it into a fresh database
+//! (SQLite, and PostgreSQL when given an admin URL) twice per PMS, a full sync and then a no-change
+//! re-sync (for Buildium an incremental one, which asks only for changes), and prints records per
+//! second, rows written and its own peak RSS.
 //!
 //! Figures are printed, never asserted: a benchmark informs, tests decide.
 
@@ -34,7 +35,7 @@ pub struct BenchOptions {
 /// One measured sync.
 pub struct Figures {
     pub backend: &'static str,
-    /// `entrata`, `yardi` or `realpage`: whose wire format was read.
+    /// `entrata`, `yardi`, `realpage` or `buildium`: whose wire format was read.
     pub pms: &'static str,
     pub phase: &'static str,
     pub records: u64,
@@ -55,6 +56,7 @@ struct SandboxProcess {
     url: String,
     yardi_url: String,
     realpage_url: String,
+    buildium_url: String,
 }
 
 impl SandboxProcess {
@@ -71,8 +73,13 @@ impl SandboxProcess {
             .context("cannot start `pmsgraph sandbox serve`")?;
         let stdout = child.stdout.take().context("no stdout from the sandbox process")?;
         let mut lines = BufReader::new(stdout).lines();
-        let mut process =
-            SandboxProcess { child, url: String::new(), yardi_url: String::new(), realpage_url: String::new() };
+        let mut process = SandboxProcess {
+            child,
+            url: String::new(),
+            yardi_url: String::new(),
+            realpage_url: String::new(),
+            buildium_url: String::new(),
+        };
         for line in lines.by_ref() {
             let line = line.context("cannot read the sandbox process's output")?;
             if let Some(url) = line.strip_prefix("Yardi sandbox at ") {
@@ -83,6 +90,10 @@ impl SandboxProcess {
                 process.realpage_url = url.trim().to_owned();
                 continue;
             }
+            if let Some(url) = line.strip_prefix("Buildium sandbox at ") {
+                process.buildium_url = url.trim().to_owned();
+                continue;
+            }
             if let Some(url) = line.strip_prefix("Entrata sandbox at ") {
                 process.url = url.trim().to_owned();
                 break;
@@ -90,7 +101,10 @@ impl SandboxProcess {
             println!("{line}");
         }
         anyhow::ensure!(
-            !process.url.is_empty() && !process.yardi_url.is_empty() && !process.realpage_url.is_empty(),
+            !process.url.is_empty()
+                && !process.yardi_url.is_empty()
+                && !process.realpage_url.is_empty()
+                && !process.buildium_url.is_empty(),
             "the sandbox process ended before serving"
         );
         // Keep draining its output so that it never blocks on a full pipe.
@@ -118,7 +132,10 @@ pub fn peak_rss_bytes() -> Option<u64> {
 pub async fn sync(options: BenchOptions) -> anyhow::Result<Vec<Figures>> {
     let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
     let sandbox = SandboxProcess::start(&options, scratch.path())?;
-    println!("sandbox: {}, {} and {} (a separate process)", sandbox.url, sandbox.yardi_url, sandbox.realpage_url);
+    println!(
+        "sandbox: {}, {}, {} and {} (a separate process)",
+        sandbox.url, sandbox.yardi_url, sandbox.realpage_url, sandbox.buildium_url
+    );
     let mut figures = Vec::new();
 
     let sqlite_dir = scratch.path().join("sqlite");
@@ -160,14 +177,19 @@ async fn backend(
         "gateway_url": sandbox.realpage_url, "partner": pmsgraph_sandbox::REALPAGE_PARTNER,
         "pmc_id": pmsgraph_sandbox::REALPAGE_PMC_ID, "site_id": "1", "license_key": "sandbox",
     });
-    for (pms, stored, credentials) in
-        [("entrata", "ENTRATA", entrata), ("yardi", "YARDI", yardi), ("realpage", "REAL_PAGE", realpage)]
-    {
+    let buildium = json!({ "base_url": sandbox.buildium_url, "client_id": "sandbox", "client_secret": "sandbox" });
+    for (pms, stored, credentials) in [
+        ("entrata", "ENTRATA", entrata),
+        ("yardi", "YARDI", yardi),
+        ("realpage", "REAL_PAGE", realpage),
+        ("buildium", "BUILDIUM", buildium),
+    ] {
         let customer = store::customers::create_customer(db, app.id, "Bench Living", Environment::Sandbox).await?;
         let integration = store::customers::create_integration(db, customer.id, stored, json!({})).await?;
         store::customers::set_credentials(db, &vault, integration.id, &credentials).await?;
         store::integrations::set_status(db, integration.id, store::integrations::ENABLED, None).await?;
-        for phase in ["full sync", "no-change re-sync"] {
+        let again = if pms == "buildium" { "incremental re-sync" } else { "no-change re-sync" };
+        for phase in ["full sync", again] {
             let figures = measure(name, pms, phase, db, &vault, config, integration.id).await?;
             println!(
                 "{:<9} {:<8} {:<18} {:>10} records in {:>7.2} s = {:>9.0} records/s, {:>9} rows written, peak RSS {}",

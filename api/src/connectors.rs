@@ -8,6 +8,7 @@ use sea_orm::EntityTrait;
 use serde_json::Value;
 use uuid::Uuid;
 
+use pmsgraph_connector_buildium::BuildiumConnector;
 use pmsgraph_connector_core::{Connector, ConnectorError, HttpClient, HttpPolicy, Pms, reqwest};
 use pmsgraph_connector_entrata::EntrataConnector;
 use pmsgraph_connector_realpage::RealPageConnector;
@@ -51,6 +52,6 @@ pub fn build(
         Pms::Entrata => Ok(Box::new(EntrataConnector::from_stored(credentials, settings, http)?)),
         Pms::Yardi => Ok(Box::new(YardiConnector::from_stored(credentials, settings, http)?)),
         Pms::RealPage => Ok(Box::new(RealPageConnector::from_stored(credentials, settings, http)?)),
-        Pms::Buildium => Err(ConnectorError::InvalidConfig(format!("no connector for {pms} yet"))),
+        Pms::Buildium => Ok(Box::new(BuildiumConnector::from_stored(credentials, settings, http)?)),
     }
 }

@@ -80,7 +80,8 @@ struct WorldArgs {
 
 #[derive(Subcommand)]
 enum SandboxAction {
-    /// Serve the simulators (Entrata at /sandbox/entrata, Yardi at /sandbox/yardi, RealPage at /sandbox/realpage), the timeline step read from the database
+    /// Serve the simulators (Entrata at /sandbox/entrata, Yardi at /sandbox/yardi, RealPage at
+    /// /sandbox/realpage, Buildium at /sandbox/buildium), the timeline step read from the database
     /// unless `--step` fixes it.
     Serve {
         #[command(flatten)]
@@ -171,6 +172,10 @@ struct ServeArgs {
     /// The shortest sync interval an integration may set, in seconds (lower it for tests only).
     #[arg(long, env = "PMSGRAPH_MIN_SYNC_INTERVAL_SECS", default_value_t = 300)]
     min_sync_interval_secs: u64,
+    /// The longest time between full syncs of an integration whose PMS can list changes (Buildium):
+    /// the syncs in between ask only for changes, and only a full sync finds deletions.
+    #[arg(long, env = "PMSGRAPH_FULL_SYNC_EVERY_SECS", default_value_t = 86_400)]
+    full_sync_every_secs: u64,
     /// Do not run the sync scheduler in this process (another process does).
     #[arg(long, env = "PMSGRAPH_NO_SCHEDULER")]
     no_scheduler: bool,
@@ -308,6 +313,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.cache.max_bytes = args.cache_max_bytes;
     config.introspection = !args.no_introspection;
     config.worker.schedule.min_interval = Duration::from_secs(args.min_sync_interval_secs);
+    config.worker.full_sync_every = Duration::from_secs(args.full_sync_every_secs);
     // Look for due integrations at least as often as the shortest interval allows them to come due.
     config.worker.schedule.tick =
         config.worker.schedule.tick.min(config.worker.schedule.min_interval).max(Duration::from_secs(1));
@@ -333,6 +339,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("the built-in Entrata sandbox answers at {}", sandbox::entrata_url(addr));
         tracing::info!("the built-in Yardi sandbox answers at {}", sandbox::yardi_url(addr));
         tracing::info!("the built-in RealPage sandbox answers at {}", sandbox::realpage_url(addr));
+        tracing::info!("the built-in Buildium sandbox answers at {}", sandbox::buildium_url(addr));
     }
     if state.sandbox.is_some()
         && state.config.role.serves_api()
@@ -398,6 +405,7 @@ async fn sandbox_command(action: SandboxAction) -> anyhow::Result<()> {
             );
             println!("Yardi sandbox at {}", sandbox::yardi_url(addr));
             println!("RealPage sandbox at {}", sandbox::realpage_url(addr));
+            println!("Buildium sandbox at {}", sandbox::buildium_url(addr));
             println!("Entrata sandbox at {}", sandbox::entrata_url(addr));
             axum::serve(listener, pmsgraph_sandbox::router(state)).with_graceful_shutdown(shutdown_signal()).await?;
         }

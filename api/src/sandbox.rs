@@ -64,6 +64,22 @@ impl StepSource for DbStep {
             }
         }
     }
+
+    /// When the world reached `step`, as recorded when it advanced (`sandbox_step`); for a step
+    /// reached before those records were kept, the timeline row's time if it is the current step.
+    async fn reached_at(&self, step: u32) -> Option<chrono::DateTime<chrono::Utc>> {
+        match store::sandbox::reached_at(&self.db, &self.world, step).await {
+            Ok(Some(at)) => return Some(at),
+            Ok(None) => {}
+            Err(err) => {
+                tracing::warn!(world = %self.world, step, error = %err, "cannot read when the sandbox reached a step")
+            }
+        }
+        match store::sandbox::step_reached(&self.db, &self.world).await {
+            Ok(Some((current, at))) if current == step => Some(at),
+            _ => None,
+        }
+    }
 }
 
 /// The simulators' state for the default world, its step in `db`.
@@ -116,6 +132,19 @@ pub fn yardi_credentials(addr: SocketAddr) -> NewCredentials {
     NewCredentials { pms: Pms::Yardi, base_url, json }
 }
 
+/// The base URL of the built-in Buildium sandbox of a server listening on `addr` (its API is at
+/// `{url}/v1/...`).
+pub fn buildium_url(addr: SocketAddr) -> String {
+    format!("http://{}{}", reachable(addr), pmsgraph_sandbox::BUILDIUM_PREFIX)
+}
+
+/// Credentials of a healthy sandbox customer of the built-in Buildium sandbox.
+pub fn buildium_credentials(addr: SocketAddr) -> NewCredentials {
+    let base_url = buildium_url(addr);
+    let json = json!({ "base_url": base_url, "client_id": SANDBOX_USER, "client_secret": SANDBOX_PASSWORD });
+    NewCredentials { pms: Pms::Buildium, base_url, json }
+}
+
 /// The gateway URL of the built-in RealPage sandbox of a server listening on `addr` (its partner
 /// service is `{url}/rpxgateway/partner/sandbox/sandbox.svc`).
 pub fn realpage_url(addr: SocketAddr) -> String {
@@ -142,7 +171,7 @@ pub fn realpage_credentials(addr: SocketAddr) -> NewCredentials {
 /// Credentials of a healthy sandbox customer of each built-in sandbox PMS of a server listening on
 /// `addr`, in the order the console offers them.
 pub fn built_in(addr: SocketAddr) -> Vec<NewCredentials> {
-    vec![entrata_credentials(addr), yardi_credentials(addr), realpage_credentials(addr)]
+    vec![entrata_credentials(addr), yardi_credentials(addr), realpage_credentials(addr), buildium_credentials(addr)]
 }
 
 /// What the first run set up.

@@ -20,7 +20,7 @@
 //!   [`access_check`] (data-access checks as jobs), and the
 //!   [`change_log`] the sync engine writes, the lifecycle [`event`] feed derived from it, the apps'
 //!   [`access_override`]s, the apps' [`webhook_endpoint`]s with their [`webhook_delivery`] queue
-//!   and [`webhook_attempt`] log, and the [`sandbox_timeline`] of the built-in sandbox;
+//!   and [`webhook_attempt`] log, and the [`sandbox_timeline`] and [`sandbox_step`] times of the built-in sandbox, the [`sync_cursor`] of incremental syncs;
 //! - synced tables, one row per PMS record of an integration: [`property`], [`unit`],
 //!   [`unit_space`], [`resident`], [`lease`], [`lease_resident`]. They all carry the common
 //!   columns `id`, `integration_id`, `remote_id` (unique per integration), `remote_data`,
@@ -40,7 +40,9 @@ pub mod lease_resident;
 pub mod prelude;
 pub mod property;
 pub mod resident;
+pub mod sandbox_step;
 pub mod sandbox_timeline;
+pub mod sync_cursor;
 pub mod sync_job;
 pub mod unit;
 pub mod unit_space;

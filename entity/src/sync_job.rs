@@ -25,6 +25,8 @@ pub struct Model {
     pub updated_count: i64,
     pub unchanged_count: i64,
     pub deleted_count: i64,
+    /// For an incremental run, the instant it asked the PMS for changes from; null for a full run.
+    pub changed_since: Option<DateTimeUtc>,
     /// The run's errors, as a JSON array.
     #[sea_orm(column_type = "JsonBinary")]
     pub errors: Json,

@@ -21,6 +21,7 @@ pub mod m20261203_000002_webhooks;
 pub mod m20261203_000003_one_running_job;
 pub mod m20261203_000004_access_checks;
 pub mod m20261203_000005_tenant_keyset_indexes;
+pub mod m20261203_000006_incremental_sync;
 pub mod m20261203_000010_parent_keyset_indexes;
 
 /// The pmsgraph migrator: every migration, oldest first.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000003_one_running_job::Migration),
             Box::new(m20261203_000004_access_checks::Migration),
             Box::new(m20261203_000005_tenant_keyset_indexes::Migration),
+            Box::new(m20261203_000006_incremental_sync::Migration),
             Box::new(m20261203_000010_parent_keyset_indexes::Migration),
         ]
     }

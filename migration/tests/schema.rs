@@ -239,6 +239,7 @@ async fn exercise(db: &DatabaseConnection) {
             updated_count: 2,
             unchanged_count: 1_000_000,
             deleted_count: 0,
+            changed_since: Some(instant(5, 1, 0)),
             errors: json!([{"resource": "leases", "message": "timeout"}]),
             claimed_by: Some("worker-1".to_owned()),
             lease_expires_at: None,

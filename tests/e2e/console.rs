@@ -72,7 +72,7 @@ async fn sandbox_tokens_learn_the_built_in_sandboxes_and_production_tokens_do_no
     let answer = server.gql(&sandbox, query, json!({})).await;
     let offered = answer.data()["builtInSandboxes"].as_array().expect("a list").clone();
     let names: Vec<&str> = offered.iter().filter_map(|s| s["pms"].as_str()).collect();
-    assert_eq!(names, ["ENTRATA", "YARDI", "REAL_PAGE"]);
+    assert_eq!(names, ["ENTRATA", "YARDI", "REAL_PAGE", "BUILDIUM"]);
     let entrata = &offered[0];
     assert!(entrata["url"].as_str().is_some_and(|u| u.starts_with(&server.url)), "{entrata}");
     assert_eq!(entrata["credentials"]["baseUrl"], entrata["url"]);

@@ -3,8 +3,10 @@
 //! `scripts/test`, which runs this suite on both). One test binary with modules, to keep link
 //! time down.
 
+mod buildium;
 mod cache;
 mod console;
+mod incremental;
 mod lifecycle;
 mod limits;
 mod logs;

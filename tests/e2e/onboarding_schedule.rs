@@ -111,7 +111,13 @@ async fn successful_full_run(server: &TestServer, integration: Uuid) -> DateTime
     let job = jobs::enqueue(db, integration, jobs::Trigger::OnDemand, &SyncScope::Integration).await.expect("queued");
     let claimed = jobs::claim_next(db, "test-worker", Duration::from_secs(60)).await.expect("claims").expect("a job");
     assert_eq!(claimed.id, job.id);
-    let outcome = jobs::Outcome { status: jobs::SUCCESS, counts: Default::default(), deleted: 0, errors: Vec::new() };
+    let outcome = jobs::Outcome {
+        status: jobs::SUCCESS,
+        counts: Default::default(),
+        deleted: 0,
+        errors: Vec::new(),
+        changed_since: None,
+    };
     jobs::finish(db, job.id, &outcome).await.expect("finished").finished_at.expect("a finish time")
 }
 
@@ -496,7 +502,13 @@ async fn an_integration_runs_one_sync_at_a_time() {
     let claimed = jobs::claim_next(db, "w2", lease).await.expect("claims").expect("a job");
     assert_eq!(claimed.id, other.id);
     assert!(jobs::claim_next(db, "w3", lease).await.expect("claims").is_none());
-    let outcome = jobs::Outcome { status: jobs::SUCCESS, counts: Default::default(), deleted: 0, errors: Vec::new() };
+    let outcome = jobs::Outcome {
+        status: jobs::SUCCESS,
+        counts: Default::default(),
+        deleted: 0,
+        errors: Vec::new(),
+        changed_since: None,
+    };
     jobs::finish(db, full.id, &outcome).await.expect("finished");
     let claimed = jobs::claim_next(db, "w3", lease).await.expect("claims").expect("a job");
     assert_eq!(claimed.id, scoped.id);

@@ -24,7 +24,7 @@ pub(crate) fn world(step: u32) -> World {
 
 const INTEGRATION: &str = r#"query($id: ID!) { node(id: $id) { ... on Integration {
   status lastFullSyncAt dataAccess { resource status message }
-  syncJobs(last: 1) { totalCount nodes { id trigger scope status counts { created updated unchanged deleted } errors { code message at } } }
+  syncJobs(last: 1) { totalCount nodes { id trigger scope status incremental changedSince counts { created updated unchanged deleted } errors { code message at } } }
 } } }"#;
 
 /// A sandbox customer connected to the built-in Entrata sandbox as `username`; its integration's id.

@@ -75,12 +75,24 @@ pub struct RealPageCredentialsInput {
     pub site_ids: Vec<String>,
 }
 
+/// Buildium credentials: the API's base URL and an API key's client id and secret (created by
+/// the customer's Buildium administrator under Settings > Developer tools, with read access to
+/// rentals, units, leases and tenants).
+#[derive(InputObject)]
+pub struct BuildiumCredentialsInput {
+    /// The API's base URL, under which `/v1/...` lives (`https://api.buildium.com`).
+    pub base_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
 /// Credentials for exactly one PMS.
 #[derive(OneofObject)]
 pub enum CredentialsInput {
     Entrata(EntrataCredentialsInput),
     Yardi(YardiCredentialsInput),
     RealPage(RealPageCredentialsInput),
+    Buildium(BuildiumCredentialsInput),
 }
 
 /// Trimmed, de-duplicated ids of one PMS's properties; an empty, long or spaced one is refused.
@@ -171,6 +183,19 @@ impl CredentialsInput {
                     "site_ids": sites,
                 });
                 Ok(NewCredentials { pms: Pms::RealPage, base_url: r.gateway_url, json })
+            }
+            CredentialsInput::Buildium(b) => {
+                let required =
+                    [("baseUrl", &b.base_url), ("clientId", &b.client_id), ("clientSecret", &b.client_secret)];
+                if let Some((name, _)) = required.iter().find(|(_, value)| value.trim().is_empty()) {
+                    return Err(ApiError::bad_input(format!("Buildium credentials need `{name}`")));
+                }
+                let json = json!({
+                    "base_url": b.base_url.trim(),
+                    "client_id": b.client_id.trim(),
+                    "client_secret": b.client_secret.trim(),
+                });
+                Ok(NewCredentials { pms: Pms::Buildium, base_url: b.base_url, json })
             }
         }
     }

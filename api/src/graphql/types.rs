@@ -365,6 +365,15 @@ impl SyncJob {
     async fn errors(&self) -> Vec<SyncError> {
         serde_json::from_value(self.0.errors.clone()).unwrap_or_default()
     }
+    /// Whether the run asked the PMS only for what changed since `changedSince` (an incremental
+    /// run never marks records deleted: a periodic full run does).
+    async fn incremental(&self) -> bool {
+        self.0.changed_since.is_some()
+    }
+    /// For an incremental run, the instant it asked for changes from.
+    async fn changed_since(&self) -> Option<DateTime<Utc>> {
+        self.0.changed_since
+    }
     async fn integration(&self, ctx: &Context<'_>) -> GqlResult<Integration> {
         load_integration(ctx, self.0.integration_id).await
     }

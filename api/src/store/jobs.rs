@@ -75,6 +75,15 @@ pub struct Outcome {
     pub counts: Counts,
     pub deleted: u64,
     pub errors: Vec<JobError>,
+    /// For an incremental run, the instant it asked for changes from.
+    pub changed_since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Outcome {
+    /// A run that failed before it could sync.
+    pub fn failed(error: JobError) -> Outcome {
+        Outcome { status: FAILED, counts: Counts::default(), deleted: 0, errors: vec![error], changed_since: None }
+    }
 }
 
 /// The stored form of a scope: the kind in `scope`, the details in `scope_remote_id` as JSON.
@@ -117,6 +126,7 @@ pub async fn enqueue(
         updated_count: Set(0),
         unchanged_count: Set(0),
         deleted_count: Set(0),
+        changed_since: Set(None),
         errors: Set(json!([])),
         claimed_by: Set(None),
         lease_expires_at: Set(None),
@@ -280,6 +290,7 @@ pub async fn finish(db: &Db, job_id: Uuid, outcome: &Outcome) -> Result<sync_job
     job.updated_count = Set(count(outcome.counts.updated));
     job.unchanged_count = Set(count(outcome.counts.unchanged));
     job.deleted_count = Set(count(outcome.deleted));
+    job.changed_since = Set(outcome.changed_since);
     job.errors = Set(serde_json::to_value(&outcome.errors).unwrap_or_else(|_| json!([])));
     job.lease_expires_at = Set(None);
     let job = job.update(&txn).await?;

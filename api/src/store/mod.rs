@@ -15,6 +15,7 @@
 pub mod access;
 pub mod access_checks;
 pub mod apps;
+pub mod cursors;
 pub mod customers;
 pub mod events;
 pub mod ingest;

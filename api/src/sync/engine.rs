@@ -9,6 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::StreamExt;
 use uuid::Uuid;
@@ -16,9 +17,9 @@ use uuid::Uuid;
 use pmsgraph_connector_core::{Connector, NormalizedRecord, RecordKind, SyncItem, SyncScope};
 
 use crate::db::Db;
-use crate::store::StoreError;
 use crate::store::ingest::{self, ChangeContext, Counts};
 use crate::store::jobs::{self, JobError, Outcome};
+use crate::store::{StoreError, cursors};
 use crate::sync::identity::StoredPeople;
 
 /// Records per write transaction: large enough to amortize the transaction, small enough to keep
@@ -98,6 +99,8 @@ struct Run<'a> {
     errors: Vec<JobError>,
     failed: bool,
     committed_batches: usize,
+    /// For an incremental run, the instant it asks for changes from.
+    changed_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Run<'_> {
@@ -139,8 +142,9 @@ pub async fn run(
     integration_id: Uuid,
     job_id: Uuid,
     scope: SyncScope,
+    full_sync_every: Duration,
 ) -> Outcome {
-    run_observed(db, connector, integration_id, job_id, scope, &|_| {}).await
+    run_observed(db, connector, integration_id, job_id, scope, full_sync_every, &|_| {}).await
 }
 
 /// [`run`], reporting progress after each committed batch.
@@ -150,8 +154,11 @@ pub async fn run_observed(
     integration_id: Uuid,
     job_id: Uuid,
     scope: SyncScope,
+    full_sync_every: Duration,
     progress: Progress<'_>,
 ) -> Outcome {
+    let started = crate::store::now();
+    let connector_changes_since = connector.capabilities().changes_since;
     let log_creations = match jobs::has_full_sync(db, integration_id).await {
         Ok(done) => done,
         Err(err) => {
@@ -173,7 +180,21 @@ pub async fn run_observed(
     } else {
         None
     };
-    let full = scope.is_full();
+    // An integration sync is incremental when the connector can list changes, a cursor exists and
+    // a full sync succeeded recently enough; otherwise it is full (and finds deletions).
+    let changed_since = if scope.is_full() && connector_changes_since {
+        match incremental_from(db, integration_id, started, full_sync_every).await {
+            Ok(since) => since,
+            Err(err) => {
+                run.store_error(&err);
+                return run.outcome(0);
+            }
+        }
+    } else {
+        None
+    };
+    run.changed_since = changed_since;
+    let full = scope.is_full() && changed_since.is_none();
     let mut seen = Seen::default();
     let mut batch = Vec::with_capacity(BATCH_RECORDS);
     // Reading the PMS and writing the database run in parallel: the connector (HTTP, parsing,
@@ -183,7 +204,7 @@ pub async fn run_observed(
     let producer = tokio::spawn({
         let scope = scope.clone();
         async move {
-            let mut stream = connector.sync(scope, None);
+            let mut stream = connector.sync(scope, changed_since);
             while let Some(item) = stream.next().await {
                 if pages.send(item).await.is_err() {
                     break;
@@ -244,7 +265,32 @@ pub async fn run_observed(
             Err(err) => run.store_error(&err),
         }
     }
+    if scope.is_full()
+        && !run.failed
+        && connector_changes_since
+        && let Err(err) = cursors::record(db, integration_id, started).await
+    {
+        run.store_error(&err);
+    }
     run.outcome(deleted)
+}
+
+/// The instant an integration sync starting at `now` asks for changes from, `None` for a full sync:
+/// full without a cursor, or when the last successful full sync is older than `full_sync_every`.
+async fn incremental_from(
+    db: &Db,
+    integration_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+    full_sync_every: Duration,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+    let Some(cursor) = cursors::cursor(db, integration_id).await? else {
+        return Ok(None);
+    };
+    let every = chrono::Duration::from_std(full_sync_every).unwrap_or(chrono::Duration::MAX);
+    match cursors::last_full_sync(db, integration_id).await? {
+        Some(full) if now.signed_duration_since(full) < every => Ok(Some(cursor)),
+        _ => Ok(None),
+    }
 }
 
 impl<'a> Run<'a> {
@@ -258,6 +304,7 @@ impl<'a> Run<'a> {
             errors: Vec::new(),
             failed: false,
             committed_batches: 0,
+            changed_since: None,
         }
     }
 
@@ -267,7 +314,7 @@ impl<'a> Run<'a> {
             (true, 0) => jobs::FAILED,
             (true, _) => jobs::PARTIAL_SUCCESS,
         };
-        Outcome { status, counts: self.counts, deleted, errors: self.errors }
+        Outcome { status, counts: self.counts, deleted, errors: self.errors, changed_since: self.changed_since }
     }
 }
 
@@ -288,8 +335,13 @@ async fn delete_unseen(db: &Db, integration_id: Uuid, seen: &Seen, ctx: ChangeCo
 }
 
 /// Runs a claimed job and records how it ended.
-pub async fn run_job(db: &Db, connector: Arc<dyn Connector>, job: &pmsgraph_entity::sync_job::Model) -> Outcome {
-    run_job_observed(db, connector, job, &|_| {}).await
+pub async fn run_job(
+    db: &Db,
+    connector: Arc<dyn Connector>,
+    job: &pmsgraph_entity::sync_job::Model,
+    full_sync_every: Duration,
+) -> Outcome {
+    run_job_observed(db, connector, job, full_sync_every, &|_| {}).await
 }
 
 /// [`run_job`], reporting progress after each committed batch.
@@ -297,15 +349,17 @@ pub async fn run_job_observed(
     db: &Db,
     connector: Arc<dyn Connector>,
     job: &pmsgraph_entity::sync_job::Model,
+    full_sync_every: Duration,
     progress: Progress<'_>,
 ) -> Outcome {
     let outcome = match jobs::scope_of(job) {
-        Ok(scope) => run_observed(db, connector, job.integration_id, job.id, scope, progress).await,
+        Ok(scope) => run_observed(db, connector, job.integration_id, job.id, scope, full_sync_every, progress).await,
         Err(err) => Outcome {
             status: jobs::FAILED,
             counts: Counts::default(),
             deleted: 0,
             errors: vec![JobError { code: err.code().to_owned(), message: err.to_string(), at: None }],
+            changed_since: None,
         },
     };
     if let Err(err) = jobs::finish(db, job.id, &outcome).await {
@@ -350,9 +404,9 @@ pub async fn run_now(
     let client =
         pmsgraph_connector_core::http::reqwest_client(&config.http).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let outcome = match crate::connectors::for_integration(db, vault, &client, &config.http, integration_id).await {
-        Ok(connector) => run_job_observed(db, connector, &job, progress).await,
+        Ok(connector) => run_job_observed(db, connector, &job, config.full_sync_every, progress).await,
         Err(error) => {
-            let outcome = Outcome { status: jobs::FAILED, counts: Counts::default(), deleted: 0, errors: vec![error] };
+            let outcome = Outcome::failed(error);
             jobs::finish(db, job.id, &outcome).await?;
             outcome
         }

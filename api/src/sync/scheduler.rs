@@ -244,6 +244,7 @@ mod tests {
             updated_count: 0,
             unchanged_count: 0,
             deleted_count: 0,
+            changed_since: None,
             errors: serde_json::json!([]),
             claimed_by: None,
             lease_expires_at: None,

@@ -29,7 +29,7 @@ use super::scheduler::{self, SchedulerConfig};
 use crate::connectors;
 use crate::db::Db;
 use crate::store::jobs::{self, JobError, Outcome, Trigger};
-use crate::store::{StoreError, access_checks, ingest::Counts, integrations};
+use crate::store::{StoreError, access_checks, integrations};
 use crate::vault::Vault;
 
 /// Rows a run must write before the planner's statistics are refreshed: a few changed leases do not
@@ -38,6 +38,9 @@ const ANALYZE_AFTER_ROWS: u64 = 1_000;
 
 /// The code of a scheduled run refused because a resource is newly DENIED; it pauses the integration.
 const ACCESS_DENIED: &str = "DATA_ACCESS_DENIED";
+
+/// A full sync at least daily by default.
+pub const DEFAULT_FULL_SYNC_EVERY: Duration = Duration::from_secs(86_400);
 
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -50,6 +53,9 @@ pub struct WorkerConfig {
     pub http: HttpPolicy,
     /// Scheduled syncs (run beside the job loop).
     pub schedule: SchedulerConfig,
+    /// The longest time between full syncs of an integration whose connector can list changes:
+    /// the syncs in between are incremental, and only a full one finds deletions.
+    pub full_sync_every: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -63,6 +69,7 @@ impl Default for WorkerConfig {
                 ..HttpPolicy::default()
             },
             schedule: SchedulerConfig::default(),
+            full_sync_every: DEFAULT_FULL_SYNC_EVERY,
         }
     }
 }
@@ -184,12 +191,12 @@ impl Worker {
             Ok(connector) => connector,
             Err(error) => return self.fail(job, error).await,
         };
-        super::engine::run_job(&self.db, connector, job).await
+        super::engine::run_job(&self.db, connector, job, self.config.full_sync_every).await
     }
 
     /// Records a job that failed before it could sync.
     async fn fail(&self, job: &sync_job::Model, error: JobError) -> Outcome {
-        let outcome = Outcome { status: jobs::FAILED, counts: Counts::default(), deleted: 0, errors: vec![error] };
+        let outcome = Outcome::failed(error);
         if let Err(err) = jobs::finish(&self.db, job.id, &outcome).await {
             tracing::error!(job = %job.id, error = %err, "cannot record the end of a sync job");
         }

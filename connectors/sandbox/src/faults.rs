@@ -15,6 +15,7 @@
 //! method     := getStatus | getProperties | getPropertyUnits | getLeases | getCustomers        (Entrata)
 //!             | GetPropertyConfigurations | GetUnitInformation_Login | GetResidents | GetResidentData   (Yardi)
 //!             | getsitelist | unitlist | getresidentlistinfo | getleaseinfo                          (RealPage)
+//!             | rentals | rentals/units | leases | leases/tenants                                       (Buildium)
 //! ```
 //!
 //! Parsing is strict: names are case-sensitive, an unknown option, an empty or unknown value, or a
@@ -41,8 +42,8 @@ pub const SANDBOX_PASSWORD: &str = "sandbox";
 pub const MAX_SLOW_MS: u64 = 30_000;
 
 /// The methods the simulators serve, as `malformed=` and `fault=` name them: Entrata's, then
-/// Yardi's and RealPage's operations.
-pub const METHODS: [&str; 13] = [
+/// Yardi's and RealPage's operations, then Buildium's endpoints (their paths after `/v1/`).
+pub const METHODS: [&str; 17] = [
     "getStatus",
     "getProperties",
     "getPropertyUnits",
@@ -56,6 +57,10 @@ pub const METHODS: [&str; 13] = [
     "unitlist",
     "getresidentlistinfo",
     "getleaseinfo",
+    "rentals",
+    "rentals/units",
+    "leases",
+    "leases/tenants",
 ];
 
 /// What a credential asks the simulator to do wrong.

@@ -8,6 +8,7 @@
 //!   transfers, renewals, email changes, new and removed applications).
 //! - [`entrata`]: the Entrata simulator (JSON-RPC over HTTP).
 //! - [`yardi`]: the Yardi Voyager simulator (SOAP over HTTP).
+//! - [`buildium`]: the Buildium simulator (REST JSON over HTTP, `lastupdatedfrom` honoured).
 //! - [`realpage`]: the RealPage RPX (OneSite) simulator (SOAP over HTTP).
 //! - [`soap`]: what the SOAP simulators share (reading requests, writing XML).
 //! - [`compare`]: what a connector read back against what the sandbox generated (for tests).
@@ -42,11 +43,15 @@
 //! | `sandbox+slow=300` | every call waits 300 ms (1..=30000) |
 //! | `sandbox+malformed=getLeases:2` | page 2 of getLeases (page 1 when omitted) has a boolean for the first record's id |
 //!
+//! Buildium takes the same credential in the header `x-buildium-client-id` (secret `sandbox` in
+//! `x-buildium-client-secret`); a denied resource answers HTTP 403 there.
+//!
 //! Options combine (`sandbox+ratelimit+slow=50`); the grammar is in [`faults`], and any other
 //! username, a wrong password, or a malformed option is refused with code 110. The SOAP
 //! simulators take the same credential in their own place (Yardi's `UserName`, RealPage's
 //! `licensekey`) and answer in their own error forms (see [`yardi`] and [`realpage`]).
 
+pub mod buildium;
 pub mod compare;
 pub mod entrata;
 pub mod faults;
@@ -69,6 +74,8 @@ pub use world::{Counts, Size, World};
 pub const ENTRATA_PREFIX: &str = "/sandbox/entrata";
 /// Where the Yardi simulator is mounted; its interfaces are at `{prefix}/{database}/Webservices`.
 pub const YARDI_PREFIX: &str = "/sandbox/yardi";
+/// Where the Buildium simulator is mounted; its API is at `{prefix}/v1/...`.
+pub const BUILDIUM_PREFIX: &str = "/sandbox/buildium";
 /// The database name of the Yardi sandbox's service URL.
 pub const YARDI_DATABASE: &str = "sandbox";
 /// Where the RealPage simulator is mounted: the gateway URL of a sandbox customer (the partner
@@ -85,5 +92,6 @@ pub fn router(state: SandboxState) -> Router {
         .nest(ENTRATA_PREFIX, entrata::routes())
         .nest(YARDI_PREFIX, yardi::routes())
         .nest(REALPAGE_PREFIX, realpage::routes())
+        .nest(BUILDIUM_PREFIX, buildium::routes())
         .with_state(state)
 }

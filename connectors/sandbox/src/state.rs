@@ -12,8 +12,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use tokio::sync::OnceCell;
 
+use crate::buildium::Stamps;
 use crate::faults::FaultLedger;
 use crate::world::{Size, World};
 
@@ -21,28 +23,45 @@ use crate::world::{Size, World};
 #[async_trait]
 pub trait StepSource: Send + Sync + 'static {
     async fn current_step(&self) -> u32;
+
+    /// When the world reached `step` (real time), where the source keeps it. Simulators that
+    /// filter by update time (Buildium's `lastupdatedfrom`) stamp a step's changes with it.
+    async fn reached_at(&self, _step: u32) -> Option<DateTime<Utc>> {
+        None
+    }
 }
 
-/// A step kept in memory.
+/// A step kept in memory, with the time each step was reached.
 #[derive(Debug, Default)]
-pub struct MemoryStep(AtomicU32);
+pub struct MemoryStep {
+    step: AtomicU32,
+    reached: Mutex<BTreeMap<u32, DateTime<Utc>>>,
+}
 
 impl MemoryStep {
     pub fn new(step: u32) -> Self {
-        MemoryStep(AtomicU32::new(step))
+        MemoryStep { step: AtomicU32::new(step), reached: Mutex::new(BTreeMap::new()) }
     }
 
     pub fn get(&self) -> u32 {
-        self.0.load(Ordering::SeqCst)
+        self.step.load(Ordering::SeqCst)
     }
 
+    /// Moves to `step`; every step passed on the way is reached now.
     pub fn set(&self, step: u32) {
-        self.0.store(step, Ordering::SeqCst);
+        let mut reached = self.reached.lock().unwrap_or_else(|e| e.into_inner());
+        let before = self.step.swap(step, Ordering::SeqCst);
+        let now = Utc::now();
+        for s in before.saturating_add(1)..=step {
+            reached.insert(s, now);
+        }
     }
 
     /// Moves the timeline one step on and returns the new step.
     pub fn advance(&self) -> u32 {
-        self.0.fetch_add(1, Ordering::SeqCst).saturating_add(1)
+        let next = self.get().saturating_add(1);
+        self.set(next);
+        next
     }
 }
 
@@ -51,12 +70,17 @@ impl StepSource for MemoryStep {
     async fn current_step(&self) -> u32 {
         self.get()
     }
+
+    async fn reached_at(&self, step: u32) -> Option<DateTime<Utc>> {
+        self.reached.lock().unwrap_or_else(|e| e.into_inner()).get(&step).copied()
+    }
 }
 
 /// How many generated worlds are kept (the current step and the one before, typically).
 const CACHED_WORLDS: usize = 2;
 
 type Slot = Arc<OnceCell<Arc<World>>>;
+type StampSlot = Arc<OnceCell<Arc<Stamps>>>;
 
 struct Inner {
     seed: u64,
@@ -64,6 +88,10 @@ struct Inner {
     steps: Arc<dyn StepSource>,
     worlds: Mutex<BTreeMap<u32, Slot>>,
     faults: FaultLedger,
+    /// Buildium's per-record last-changed steps, per step.
+    stamps: Mutex<BTreeMap<u32, StampSlot>>,
+    /// The time of each step served: the source's, or when this process first served it.
+    first_seen: Mutex<BTreeMap<u32, DateTime<Utc>>>,
 }
 
 /// Everything the simulators share; cheap to clone.
@@ -87,6 +115,8 @@ impl SandboxState {
                 steps,
                 worlds: Mutex::new(BTreeMap::new()),
                 faults: FaultLedger::default(),
+                stamps: Mutex::new(BTreeMap::new()),
+                first_seen: Mutex::new(BTreeMap::new()),
             }),
         }
     }
@@ -111,6 +141,49 @@ impl SandboxState {
 
     pub fn faults(&self) -> &FaultLedger {
         &self.inner.faults
+    }
+
+    /// When the world reached `step`: the source's time, else when this process first asked (so
+    /// that a change is never stamped earlier than it was served); step 0 is the world's own start
+    /// ([`crate::world::step_instant`]), before any sync.
+    pub async fn reached_at(&self, step: u32) -> DateTime<Utc> {
+        if step == 0 {
+            return crate::world::step_instant(0);
+        }
+        if let Some(at) = self.inner.first_seen.lock().unwrap_or_else(|e| e.into_inner()).get(&step) {
+            return *at;
+        }
+        let at = self.inner.steps.reached_at(step).await.unwrap_or_else(Utc::now);
+        // Kept, so that a step's time never moves once served.
+        *self.inner.first_seen.lock().unwrap_or_else(|e| e.into_inner()).entry(step).or_insert(at)
+    }
+
+    /// Buildium's last-changed step of every record at `step`, derived step by step from the
+    /// nearest cached earlier step (or step 0) and cached.
+    pub async fn buildium_stamps(&self, step: u32) -> Arc<Stamps> {
+        let (slot, base) = {
+            let mut all = self.inner.stamps.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = all.entry(step).or_default().clone();
+            let base = all.range(..step).rev().find_map(|(_, s)| s.get().cloned());
+            while all.len() > CACHED_WORLDS {
+                let Some(oldest) = all.keys().copied().find(|&k| k != step) else { break };
+                all.remove(&oldest);
+            }
+            (slot, base)
+        };
+        slot.get_or_init(|| async move {
+            let mut stamps = match base {
+                Some(base) => Stamps::clone(&base),
+                None => Stamps::initial(&*self.world_at(0).await),
+            };
+            while stamps.step() < step {
+                let world = self.world_at(stamps.step() + 1).await;
+                stamps = stamps.next(&world);
+            }
+            Arc::new(stamps)
+        })
+        .await
+        .clone()
     }
 
     /// The world at the current step.
