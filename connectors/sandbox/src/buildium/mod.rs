@@ -403,10 +403,21 @@ impl View {
     }
 }
 
-/// One page of `items`, the first record broken on a `malformed=` page.
-fn page(profile: &Profile, endpoint: Endpoint, query: &Query, items: Vec<Value>) -> Response {
-    let total = items.len();
-    let mut out: Vec<Value> = items.into_iter().skip(query.offset).take(query.limit).collect();
+/// The total of the matching `items` and the page's records, written only for that page.
+fn paged<T>(items: impl Iterator<Item = T>, query: &Query, write: impl Fn(T) -> Value) -> (usize, Vec<Value>) {
+    let mut total = 0;
+    let mut out = Vec::new();
+    for item in items {
+        if total >= query.offset && out.len() < query.limit {
+            out.push(write(item));
+        }
+        total += 1;
+    }
+    (total, out)
+}
+
+/// One page, the first record broken on a `malformed=` page.
+fn page(profile: &Profile, endpoint: Endpoint, query: &Query, (total, mut out): (usize, Vec<Value>)) -> Response {
     let page_no = u32::try_from(query.offset / query.limit.max(1) + 1).unwrap_or(u32::MAX);
     if profile.malformed_page(endpoint.method(), page_no)
         && let Some(Value::Object(first)) = out.first_mut()
@@ -422,7 +433,7 @@ async fn list(
     raw: Option<&str>,
     endpoint: Endpoint,
     statuses_key: &str,
-    pick: impl FnOnce(&View, &Query) -> Vec<Value>,
+    pick: impl FnOnce(&View, &Query) -> (usize, Vec<Value>),
 ) -> Response {
     let profile = match admit(state, headers, endpoint).await {
         Ok(profile) => profile,
@@ -439,12 +450,12 @@ async fn list(
 
 async fn rentals(State(state): State<SandboxState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     list(&state, &headers, raw.as_deref(), Endpoint::Rentals, "", |view, q| {
-        view.world
+        let items = view
+            .world
             .properties
             .iter()
-            .filter(|p| q.keeps_property(p.id) && q.keeps_time(view.time(Kind::Rental, p.id)))
-            .map(wire::rental)
-            .collect()
+            .filter(|p| q.keeps_property(p.id) && q.keeps_time(view.time(Kind::Rental, p.id)));
+        paged(items, q, wire::rental)
     })
     .await
 }
@@ -454,15 +465,10 @@ async fn units(State(state): State<SandboxState>, headers: HeaderMap, RawQuery(r
         let world = &view.world;
         let occupied = world.occupied_slots();
         let lived_in: HashSet<usize> = occupied.iter().map(|(unit, _)| *unit).collect();
-        world
-            .units
-            .iter()
-            .enumerate()
-            .filter(|(_, u)| {
-                q.keeps_property(world.properties[u.property].id) && q.keeps_time(view.time(Kind::Unit, u.id))
-            })
-            .map(|(i, u)| wire::unit(world, u, lived_in.contains(&i)))
-            .collect()
+        let items = world.units.iter().enumerate().filter(|(_, u)| {
+            q.keeps_property(world.properties[u.property].id) && q.keeps_time(view.time(Kind::Unit, u.id))
+        });
+        paged(items, q, |(i, u)| wire::unit(world, u, lived_in.contains(&i)))
     })
     .await
 }
@@ -470,18 +476,14 @@ async fn units(State(state): State<SandboxState>, headers: HeaderMap, RawQuery(r
 async fn leases(State(state): State<SandboxState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     list(&state, &headers, raw.as_deref(), Endpoint::Leases, "leasestatuses", |view, q| {
         let world = &view.world;
-        world
-            .leases
-            .iter()
-            .filter(|l| {
-                let Some(word) = wire::lease_status(l.status) else { return false };
-                q.keeps_property(world.properties[l.property].id)
-                    && q.unit_number.as_ref().is_none_or(|n| &world.units[l.unit].number == n)
-                    && q.statuses.as_ref().is_none_or(|s| s.contains(word))
-                    && q.keeps_time(view.time(Kind::Lease, l.id))
-            })
-            .map(|l| wire::lease(world, l, view.time(Kind::Lease, l.id)))
-            .collect()
+        let items = world.leases.iter().filter(|l| {
+            let Some(word) = wire::lease_status(l.status) else { return false };
+            q.keeps_property(world.properties[l.property].id)
+                && q.unit_number.as_ref().is_none_or(|n| &world.units[l.unit].number == n)
+                && q.statuses.as_ref().is_none_or(|s| s.contains(word))
+                && q.keeps_time(view.time(Kind::Lease, l.id))
+        });
+        paged(items, q, |l| wire::lease(world, l, view.time(Kind::Lease, l.id)))
     })
     .await
 }
@@ -501,10 +503,9 @@ async fn tenants(State(state): State<SandboxState>, headers: HeaderMap, RawQuery
             }
             ids.extend(lease.residents.iter().filter(|r| wire::is_tenant(r.role)).map(|r| r.person_id));
         }
-        ids.into_iter()
-            .filter(|id| q.keeps_time(view.time(Kind::Tenant, *id)))
-            .filter_map(|id| world.person(id).map(wire::tenant))
-            .collect()
+        let items =
+            ids.into_iter().filter(|id| q.keeps_time(view.time(Kind::Tenant, *id))).filter_map(|id| world.person(id));
+        paged(items, q, wire::tenant)
     })
     .await
 }
