@@ -13,12 +13,11 @@ use std::sync::{Arc, Mutex};
 
 use pmsgraph_connector_buildium::BuildiumConnector;
 use pmsgraph_connector_core::{
-    Address, Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedLease, NormalizedLeaseResident,
-    NormalizedProperty, NormalizedRecord, NormalizedResident, NormalizedUnit, Occupancy, RemoteData, ResidentRole,
-    Resource, SyncItem, SyncScope,
+    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedRecord, ResidentRole, Resource, SyncItem, SyncScope,
 };
 use pmsgraph_sandbox::buildium::wire::{is_tenant, is_visible, lease_status};
-use pmsgraph_sandbox::compare::{assert_same, assert_scoped_syncs, collect, keyed};
+use pmsgraph_sandbox::compare::{assert_same, assert_scoped_syncs, collect, keyed, properties_and_units};
+use pmsgraph_sandbox::world::LeaseIds;
 use pmsgraph_sandbox::{MemoryStep, SandboxState, Size, World};
 use serde_json::json;
 
@@ -71,89 +70,26 @@ impl Sandbox {
 
 /// The world as a perfect Buildium connector reads it back (see the module docs).
 fn expected(world: &World) -> Vec<NormalizedRecord> {
-    let occupied = world.occupied_slots();
-    let mut out = Vec::new();
-    for p in &world.properties {
-        out.push(NormalizedRecord::Property(NormalizedProperty {
-            remote_id: p.id.to_string(),
-            name: p.name.clone(),
-            address: Address {
-                line1: Some(p.street.clone()),
-                line2: None,
-                city: Some(p.city.name.to_owned()),
-                state: Some(p.city.state.to_owned()),
-                postal_code: Some(p.city.postal_code.to_owned()),
-                country: Some("US".to_owned()),
-            },
-            time_zone: Some(p.city.time_zone.to_owned()),
-            unit_count: i32::try_from(p.units.len()).ok(),
-            remote_data: RemoteData::null(),
-        }));
-    }
-    for (i, u) in world.units.iter().enumerate() {
-        let p = &world.properties[u.property];
-        let fp = &p.floorplans[u.floorplan];
-        let lived_in = occupied.iter().any(|(unit, _)| *unit == i);
-        out.push(NormalizedRecord::Unit(NormalizedUnit {
-            remote_id: u.id.to_string(),
-            property_remote_id: p.id.to_string(),
-            number: u.number.clone(),
-            building: Some(p.buildings[u.building].name.clone()),
-            floorplan: None,
-            bedrooms: Some(i32::from(fp.bedrooms)),
-            bathrooms: Some(fp.bathrooms()),
-            square_feet: i32::try_from(u.square_feet).ok(),
-            market_rent_cents: Some(u.market_rent_cents),
-            occupancy: if lived_in { Occupancy::Occupied } else { Occupancy::Vacant },
-            spaces: Vec::new(),
-            remote_data: RemoteData::null(),
-        }));
-    }
+    let mut out =
+        properties_and_units(world, |p| p.id.to_string(), |i| world.units[i].id.to_string(), Some("US"), false);
     let mut people = BTreeSet::new();
     for lease in world.leases.iter().filter(|l| is_visible(l)) {
         let unit = &world.units[lease.unit];
         let kept: Vec<_> =
             lease.residents.iter().filter(|r| is_tenant(r.role) || r.role == ResidentRole::Guarantor).collect();
         people.extend(kept.iter().map(|r| r.person_id));
-        let residents = kept
-            .iter()
-            .map(|r| NormalizedLeaseResident {
-                resident_remote_id: r.person_id.to_string(),
-                role: r.role,
-                move_in_date: r.move_in,
-                move_out_date: r.move_out,
-                status: r.status,
-                remote_data: RemoteData::null(),
-            })
-            .collect();
-        out.push(NormalizedRecord::Lease(NormalizedLease {
+        let residents = kept.iter().map(|r| r.normalized(r.person_id.to_string())).collect();
+        let ids = LeaseIds {
             remote_id: lease.id.to_string(),
-            property_remote_id: world.properties[lease.property].id.to_string(),
-            unit_remote_id: Some(unit.id.to_string()),
-            unit_space_remote_id: None,
-            status: lease.status,
-            remote_status: lease_status(lease.status).map(str::to_owned),
-            start_date: Some(lease.start_date()),
-            end_date: Some(lease.end_date()),
-            move_in_date: lease.move_in,
-            move_out_date: lease.move_out,
-            notice_date: lease.notice,
-            rent_cents: Some(lease.rent_cents()),
-            is_month_to_month: lease.month_to_month,
-            residents,
-            remote_data: RemoteData::null(),
-        }));
+            property: world.properties[lease.property].id.to_string(),
+            unit: unit.id.to_string(),
+            space: None,
+        };
+        out.push(lease.normalized(ids, lease_status(lease.status).map(str::to_owned), residents));
     }
     for id in people {
         let person = world.person(id).expect("the person");
-        out.push(NormalizedRecord::Resident(NormalizedResident {
-            remote_id: person.id.to_string(),
-            first_name: person.first_name.to_owned(),
-            last_name: person.last_name.to_owned(),
-            email: person.email.clone(),
-            phone: person.phone.clone(),
-            remote_data: RemoteData::null(),
-        }));
+        out.push(person.normalized(person.id.to_string()));
     }
     out
 }

@@ -14,8 +14,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use pmsgraph_connector_core::{
-    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedLease, NormalizedLeaseResident, NormalizedRecord,
-    RecordKind, RemoteData, Resource, SyncItem, SyncScope,
+    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedRecord, RecordKind, Resource, SyncItem, SyncScope,
 };
 use pmsgraph_connector_realpage::RealPageConnector;
 use pmsgraph_sandbox::compare::{
@@ -24,6 +23,7 @@ use pmsgraph_sandbox::compare::{
 use pmsgraph_sandbox::realpage::{
     DEFAULT_LOOKBACK_DAYS, household_id, in_lookback, member_id, members, site_id, status_word,
 };
+use pmsgraph_sandbox::world::LeaseIds;
 use pmsgraph_sandbox::{MemoryStep, SandboxState, Size, World};
 use serde_json::json;
 
@@ -76,33 +76,16 @@ fn expected(world: &World) -> Vec<NormalizedRecord> {
                 .into_iter()
                 .map(|(index, r)| {
                     let person = world.person(r.person_id).expect("the person");
-                    NormalizedLeaseResident {
-                        resident_remote_id: people.sight(person, member_id(lease, index), &mut out),
-                        role: r.role,
-                        move_in_date: r.move_in,
-                        move_out_date: r.move_out,
-                        status: r.status,
-                        remote_data: RemoteData::null(),
-                    }
+                    r.normalized(people.sight(person, member_id(lease, index), &mut out))
                 })
                 .collect();
-            out.push(NormalizedRecord::Lease(NormalizedLease {
+            let ids = LeaseIds {
                 remote_id: household_id(lease),
-                property_remote_id: site_id(&world.properties[pi]),
-                unit_remote_id: Some(unit_id(lease.unit)),
-                unit_space_remote_id: None,
-                status: lease.status,
-                remote_status: Some(status_word(lease, lease.status).to_owned()),
-                start_date: Some(lease.start_date()),
-                end_date: Some(lease.end_date()),
-                move_in_date: lease.move_in,
-                move_out_date: lease.move_out,
-                notice_date: lease.notice,
-                rent_cents: Some(lease.rent_cents()),
-                is_month_to_month: lease.month_to_month,
-                residents,
-                remote_data: RemoteData::null(),
-            }));
+                property: site_id(&world.properties[pi]),
+                unit: unit_id(lease.unit),
+                space: None,
+            };
+            out.push(lease.normalized(ids, Some(status_word(lease, lease.status).to_owned()), residents));
         }
     }
     out

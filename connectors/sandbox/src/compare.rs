@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use futures::StreamExt;
 use pmsgraph_connector_core::{
-    Address, Connector, NormalizedLease, NormalizedProperty, NormalizedRecord, NormalizedResident, NormalizedUnit,
-    Occupancy, RecordKind, RemoteData, SyncItem, SyncScope,
+    Connector, NormalizedLease, NormalizedRecord, NormalizedUnit, Occupancy, RecordKind, RemoteData, SyncItem,
+    SyncScope,
 };
 
 use crate::world::{Person, Property, World};
@@ -152,25 +152,21 @@ pub fn soap_properties_and_units(
     property_id: impl Fn(&Property) -> String,
     unit_id: impl Fn(usize) -> String,
 ) -> Vec<NormalizedRecord> {
+    properties_and_units(world, property_id, unit_id, None, true)
+}
+
+/// The world's properties and units as a PMS without unit spaces carries them, under its own ids
+/// (a unit leased by the bed is one unit, at its market rent): with `country` on every address,
+/// and floorplan names only if the PMS has `floorplans`.
+pub fn properties_and_units(
+    world: &World,
+    property_id: impl Fn(&Property) -> String,
+    unit_id: impl Fn(usize) -> String,
+    country: Option<&str>,
+    floorplans: bool,
+) -> Vec<NormalizedRecord> {
     let occupied = world.occupied_slots();
-    let mut out = Vec::new();
-    for p in &world.properties {
-        out.push(NormalizedRecord::Property(NormalizedProperty {
-            remote_id: property_id(p),
-            name: p.name.clone(),
-            address: Address {
-                line1: Some(p.street.clone()),
-                line2: None,
-                city: Some(p.city.name.to_owned()),
-                state: Some(p.city.state.to_owned()),
-                postal_code: Some(p.city.postal_code.to_owned()),
-                country: None,
-            },
-            time_zone: Some(p.city.time_zone.to_owned()),
-            unit_count: i32::try_from(p.units.len()).ok(),
-            remote_data: RemoteData::null(),
-        }));
-    }
+    let mut out: Vec<_> = world.properties.iter().map(|p| p.normalized(property_id(p), country)).collect();
     for (i, u) in world.units.iter().enumerate() {
         let p = &world.properties[u.property];
         let fp = &p.floorplans[u.floorplan];
@@ -180,7 +176,7 @@ pub fn soap_properties_and_units(
             property_remote_id: property_id(p),
             number: u.number.clone(),
             building: Some(p.buildings[u.building].name.clone()),
-            floorplan: Some(fp.name.to_owned()),
+            floorplan: floorplans.then(|| fp.name.to_owned()),
             bedrooms: Some(i32::from(fp.bedrooms)),
             bathrooms: Some(fp.bathrooms()),
             square_feet: i32::try_from(u.square_feet).ok(),
@@ -216,14 +212,7 @@ impl PerLeasePeople {
             None => code,
         };
         if self.emitted.insert(id.clone()) {
-            out.push(NormalizedRecord::Resident(NormalizedResident {
-                remote_id: id.clone(),
-                first_name: person.first_name.to_owned(),
-                last_name: person.last_name.to_owned(),
-                email: person.email.clone(),
-                phone: person.phone.clone(),
-                remote_data: RemoteData::null(),
-            }));
+            out.push(person.normalized(id.clone()));
         }
         id
     }

@@ -120,6 +120,28 @@ pub struct Floorplan {
     pub base_rent_cents: i64,
 }
 
+impl Property {
+    /// This property as a PMS reads it back, under the PMS's `remote_id`, with the country the PMS
+    /// gives (some give none).
+    pub fn normalized(&self, remote_id: String, country: Option<&str>) -> NormalizedRecord {
+        NormalizedRecord::Property(NormalizedProperty {
+            remote_id,
+            name: self.name.clone(),
+            address: Address {
+                line1: Some(self.street.clone()),
+                line2: None,
+                city: Some(self.city.name.to_owned()),
+                state: Some(self.city.state.to_owned()),
+                postal_code: Some(self.city.postal_code.to_owned()),
+                country: country.map(str::to_owned),
+            },
+            time_zone: Some(self.city.time_zone.to_owned()),
+            unit_count: i32::try_from(self.units.len()).ok(),
+            remote_data: RemoteData::null(),
+        })
+    }
+}
+
 impl Floorplan {
     pub fn bathrooms(&self) -> f64 {
         f64::from(self.half_baths) / 2.0
@@ -195,6 +217,43 @@ pub struct LeaseResident {
     pub relationship: &'static str,
 }
 
+impl Person {
+    /// This person as a PMS reads them back, under the PMS's `remote_id`.
+    pub fn normalized(&self, remote_id: String) -> NormalizedRecord {
+        NormalizedRecord::Resident(NormalizedResident {
+            remote_id,
+            first_name: self.first_name.to_owned(),
+            last_name: self.last_name.to_owned(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            remote_data: RemoteData::null(),
+        })
+    }
+}
+
+impl LeaseResident {
+    /// This place as a PMS reads it back, the person under the PMS's id `resident_remote_id`.
+    pub fn normalized(&self, resident_remote_id: String) -> NormalizedLeaseResident {
+        NormalizedLeaseResident {
+            resident_remote_id,
+            role: self.role,
+            move_in_date: self.move_in,
+            move_out_date: self.move_out,
+            status: self.status,
+            remote_data: RemoteData::null(),
+        }
+    }
+}
+
+/// The ids a PMS gives a lease and what it names: the lease, its property, its unit and its bed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseIds {
+    pub remote_id: String,
+    pub property: String,
+    pub unit: String,
+    pub space: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TermKind {
     /// The lease's first term, from its application.
@@ -237,6 +296,33 @@ pub struct Lease {
 }
 
 impl Lease {
+    /// This lease as a PMS reads it back, under the PMS's `ids`, status word and people; the
+    /// dates, rent and month-to-month flag are the world's.
+    pub fn normalized(
+        &self,
+        ids: LeaseIds,
+        remote_status: Option<String>,
+        residents: Vec<NormalizedLeaseResident>,
+    ) -> NormalizedRecord {
+        NormalizedRecord::Lease(NormalizedLease {
+            remote_id: ids.remote_id,
+            property_remote_id: ids.property,
+            unit_remote_id: Some(ids.unit),
+            unit_space_remote_id: ids.space,
+            status: self.status,
+            remote_status,
+            start_date: Some(self.start_date()),
+            end_date: Some(self.end_date()),
+            move_in_date: self.move_in,
+            move_out_date: self.move_out,
+            notice_date: self.notice,
+            rent_cents: Some(self.rent_cents()),
+            is_month_to_month: self.month_to_month,
+            residents,
+            remote_data: RemoteData::null(),
+        })
+    }
+
     /// A new application for one unit (or one bed of it), with its initial term.
     pub fn application(
         id: u64,
@@ -528,21 +614,7 @@ impl World {
         let mut out =
             Vec::with_capacity(self.properties.len() + self.units.len() + self.people.len() + self.leases.len());
         for p in &self.properties {
-            out.push(NormalizedRecord::Property(NormalizedProperty {
-                remote_id: p.id.to_string(),
-                name: p.name.clone(),
-                address: Address {
-                    line1: Some(p.street.clone()),
-                    line2: None,
-                    city: Some(p.city.name.to_owned()),
-                    state: Some(p.city.state.to_owned()),
-                    postal_code: Some(p.city.postal_code.to_owned()),
-                    country: Some("US".to_owned()),
-                },
-                time_zone: Some(p.city.time_zone.to_owned()),
-                unit_count: i32::try_from(p.units.len()).ok(),
-                remote_data: RemoteData::null(),
-            }));
+            out.push(p.normalized(p.id.to_string(), Some("US")));
         }
         for (i, u) in self.units.iter().enumerate() {
             let p = &self.properties[u.property];
@@ -576,45 +648,18 @@ impl World {
             }));
         }
         for person in &self.people {
-            out.push(NormalizedRecord::Resident(NormalizedResident {
-                remote_id: person.id.to_string(),
-                first_name: person.first_name.to_owned(),
-                last_name: person.last_name.to_owned(),
-                email: person.email.clone(),
-                phone: person.phone.clone(),
-                remote_data: RemoteData::null(),
-            }));
+            out.push(person.normalized(person.id.to_string()));
         }
         for lease in &self.leases {
             let unit = &self.units[lease.unit];
-            out.push(NormalizedRecord::Lease(NormalizedLease {
+            let ids = LeaseIds {
                 remote_id: lease.id.to_string(),
-                property_remote_id: self.properties[lease.property].id.to_string(),
-                unit_remote_id: Some(unit.id.to_string()),
-                unit_space_remote_id: lease.space.map(|s| unit.spaces[s].id.to_string()),
-                status: lease.status,
-                remote_status: Some(status_word(lease.status).to_owned()),
-                start_date: Some(lease.start_date()),
-                end_date: Some(lease.end_date()),
-                move_in_date: lease.move_in,
-                move_out_date: lease.move_out,
-                notice_date: lease.notice,
-                rent_cents: Some(lease.rent_cents()),
-                is_month_to_month: lease.month_to_month,
-                residents: lease
-                    .residents
-                    .iter()
-                    .map(|r| NormalizedLeaseResident {
-                        resident_remote_id: r.person_id.to_string(),
-                        role: r.role,
-                        move_in_date: r.move_in,
-                        move_out_date: r.move_out,
-                        status: r.status,
-                        remote_data: RemoteData::null(),
-                    })
-                    .collect(),
-                remote_data: RemoteData::null(),
-            }));
+                property: self.properties[lease.property].id.to_string(),
+                unit: unit.id.to_string(),
+                space: lease.space.map(|s| unit.spaces[s].id.to_string()),
+            };
+            let residents = lease.residents.iter().map(|r| r.normalized(r.person_id.to_string())).collect();
+            out.push(lease.normalized(ids, Some(status_word(lease.status).to_owned()), residents));
         }
         out
     }

@@ -13,13 +13,14 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use pmsgraph_connector_core::{
-    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedLease, NormalizedLeaseResident, NormalizedRecord,
-    RecordKind, RemoteData, ResidentRole, Resource, SyncItem, SyncScope,
+    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedRecord, RecordKind, ResidentRole, Resource, SyncItem,
+    SyncScope,
 };
 use pmsgraph_connector_yardi::YardiConnector;
 use pmsgraph_sandbox::compare::{
     PerLeasePeople, assert_parents_first, assert_same, assert_scoped_syncs, collect, keyed, soap_properties_and_units,
 };
+use pmsgraph_sandbox::world::LeaseIds;
 use pmsgraph_sandbox::yardi::{person_code, property_code, status_word, tenant_code, unit_code};
 use pmsgraph_sandbox::{MemoryStep, SandboxState, Size, World};
 use serde_json::json;
@@ -79,33 +80,16 @@ fn expected(world: &World) -> Vec<NormalizedRecord> {
                 .map(|index| {
                     let r = &lease.residents[index];
                     let person = world.person(r.person_id).expect("the person");
-                    NormalizedLeaseResident {
-                        resident_remote_id: people.sight(person, person_code(lease, index), &mut out),
-                        role: r.role,
-                        move_in_date: r.move_in,
-                        move_out_date: r.move_out,
-                        status: r.status,
-                        remote_data: RemoteData::null(),
-                    }
+                    r.normalized(people.sight(person, person_code(lease, index), &mut out))
                 })
                 .collect();
-            out.push(NormalizedRecord::Lease(NormalizedLease {
+            let ids = LeaseIds {
                 remote_id: tenant_code(lease),
-                property_remote_id: property_code(&world.properties[pi]),
-                unit_remote_id: Some(unit_id(lease.unit)),
-                unit_space_remote_id: None,
-                status: lease.status,
-                remote_status: Some(status_word(lease).to_owned()),
-                start_date: Some(lease.start_date()),
-                end_date: Some(lease.end_date()),
-                move_in_date: lease.move_in,
-                move_out_date: lease.move_out,
-                notice_date: lease.notice,
-                rent_cents: Some(lease.rent_cents()),
-                is_month_to_month: lease.month_to_month,
-                residents,
-                remote_data: RemoteData::null(),
-            }));
+                property: property_code(&world.properties[pi]),
+                unit: unit_id(lease.unit),
+                space: None,
+            };
+            out.push(lease.normalized(ids, Some(status_word(lease).to_owned()), residents));
         }
     }
     out
