@@ -16,7 +16,9 @@ use pmsgraph_connector_core::{
     Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedRecord, ResidentRole, Resource, SyncItem, SyncScope,
 };
 use pmsgraph_sandbox::buildium::wire::{is_tenant, is_visible, lease_status};
-use pmsgraph_sandbox::compare::{assert_same, assert_scoped_syncs, collect, keyed, properties_and_units};
+use pmsgraph_sandbox::compare::{
+    assert_same, assert_scoped_syncs, assert_waits_out_faults, collect, keyed, properties_and_units,
+};
 use pmsgraph_sandbox::world::LeaseIds;
 use pmsgraph_sandbox::{MemoryStep, SandboxState, Size, World};
 use serde_json::json;
@@ -217,12 +219,7 @@ async fn faults_become_typed_errors() {
     let err = sandbox.connector("someone", 100).check_access(Resource::Units).await.expect_err("refused");
     assert!(matches!(err, ConnectorError::Unauthorized(_)), "{err:?}");
     // A 429 and a 503 are retried through.
-    for fault in ["sandbox+ratelimit", "sandbox+flaky"] {
-        let connector = sandbox.connector(fault, 1000);
-        let (records, failures) = collect(&connector, SyncScope::Integration).await;
-        assert!(failures.is_empty(), "{fault}: {failures:?}");
-        assert_same(keyed(records), keyed(expected(&sandbox.world())));
-    }
+    assert_waits_out_faults(|p| sandbox.connector(p, 1000), &expected(&sandbox.world())).await;
     // A malformed page fails the sync, naming the field.
     let connector = sandbox.connector("sandbox+malformed=leases:2", 20);
     let (_, failures) = collect(&connector, SyncScope::Integration).await;

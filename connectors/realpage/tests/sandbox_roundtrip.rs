@@ -14,11 +14,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use pmsgraph_connector_core::{
-    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedRecord, RecordKind, Resource, SyncItem, SyncScope,
+    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedRecord, Resource, SyncItem, SyncScope,
 };
 use pmsgraph_connector_realpage::RealPageConnector;
 use pmsgraph_sandbox::compare::{
-    PerLeasePeople, assert_parents_first, assert_same, assert_scoped_syncs, collect, keyed, soap_properties_and_units,
+    PerLeasePeople, assert_parents_first, assert_same, assert_scoped_syncs, assert_soap_fault_fails_each_property,
+    assert_waits_out_faults, collect, keyed, soap_properties_and_units,
 };
 use pmsgraph_sandbox::realpage::{
     DEFAULT_LOOKBACK_DAYS, household_id, in_lookback, member_id, members, site_id, status_word,
@@ -180,32 +181,19 @@ async fn denied_resources_are_named_and_others_granted() {
 #[tokio::test]
 async fn rate_limits_and_outages_are_waited_out() {
     let sandbox = sandbox(11, Size::SMALL).await;
-    for profile in ["sandbox+ratelimit", "sandbox+flaky"] {
-        let (records, failures) = collect(&sandbox.connector(profile), SyncScope::Integration).await;
-        assert!(failures.is_empty(), "{profile}: {failures:?}");
-        assert_same(keyed(records), keyed(expected(&sandbox.world())));
-    }
+    assert_waits_out_faults(|p| sandbox.connector(p), &expected(&sandbox.world())).await;
 }
 
 #[tokio::test]
 async fn a_soap_fault_fails_each_site_with_its_fault_string() {
     let sandbox = sandbox(12, Size::SMALL).await;
     let (records, failures) = collect(&sandbox.connector("sandbox+fault=getleaseinfo"), SyncScope::Integration).await;
-    assert_eq!(failures.len(), sandbox.world().properties.len());
-    for failure in &failures {
-        let SyncItem::Failed { property: Some(_), error: ConnectorError::Upstream { status: Some(500), message } } =
-            failure
-        else {
-            panic!("{failure:?}");
-        };
-        assert!(message.contains("RealPage answered getleaseinfo with a SOAP fault (s:Server)"), "{message}");
-    }
-    // Every site still came, with its units; no lease.
-    let count = |records: &[NormalizedRecord], kind| records.iter().filter(|r| r.kind() == kind).count();
-    let world = expected(&sandbox.world());
-    assert_eq!(count(&records, RecordKind::Property), count(&world, RecordKind::Property));
-    assert_eq!(count(&records, RecordKind::Unit), count(&world, RecordKind::Unit));
-    assert_eq!(count(&records, RecordKind::Lease), 0);
+    assert_soap_fault_fails_each_property(
+        &records,
+        &failures,
+        &expected(&sandbox.world()),
+        "RealPage answered getleaseinfo with a SOAP fault (s:Server)",
+    );
 }
 
 #[tokio::test]

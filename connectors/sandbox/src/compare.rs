@@ -217,3 +217,39 @@ impl PerLeasePeople {
         id
     }
 }
+
+/// Checks that a connector waits out the sandbox's rate limit (429 with `Retry-After`) and its
+/// outages (5xx): `connector` makes one for a sandbox credential, and every sync reads `want`.
+pub async fn assert_waits_out_faults<C: Connector>(connector: impl Fn(&str) -> C, want: &[NormalizedRecord]) {
+    for profile in ["sandbox+ratelimit", "sandbox+flaky"] {
+        let (records, failures) = collect(&connector(profile), SyncScope::Integration).await;
+        assert!(failures.is_empty(), "{profile}: {failures:?}");
+        assert_same(keyed(records), keyed(want.to_vec()));
+    }
+}
+
+/// Checks a sync in which the operation that reads leases answered a SOAP fault: every property
+/// failed with an upstream 500 whose message holds `message`, and every property still came, with
+/// its units, but no lease (`want` is the world as the connector reads it).
+pub fn assert_soap_fault_fails_each_property(
+    records: &[NormalizedRecord],
+    failures: &[SyncItem],
+    want: &[NormalizedRecord],
+    message: &str,
+) {
+    let count = |records: &[NormalizedRecord], kind| records.iter().filter(|r| r.kind() == kind).count();
+    assert_eq!(failures.len(), count(want, RecordKind::Property));
+    for failure in failures {
+        let SyncItem::Failed {
+            property: Some(_),
+            error: pmsgraph_connector_core::ConnectorError::Upstream { status: Some(500), message: got },
+        } = failure
+        else {
+            panic!("{failure:?}");
+        };
+        assert!(got.contains(message), "{got}");
+    }
+    assert_eq!(count(records, RecordKind::Property), count(want, RecordKind::Property));
+    assert_eq!(count(records, RecordKind::Unit), count(want, RecordKind::Unit));
+    assert_eq!(count(records, RecordKind::Lease), 0);
+}

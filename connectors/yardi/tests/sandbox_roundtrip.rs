@@ -13,12 +13,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use pmsgraph_connector_core::{
-    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedRecord, RecordKind, ResidentRole, Resource, SyncItem,
-    SyncScope,
+    Connector, ConnectorError, HttpClient, HttpPolicy, NormalizedRecord, ResidentRole, Resource, SyncItem, SyncScope,
 };
 use pmsgraph_connector_yardi::YardiConnector;
 use pmsgraph_sandbox::compare::{
-    PerLeasePeople, assert_parents_first, assert_same, assert_scoped_syncs, collect, keyed, soap_properties_and_units,
+    PerLeasePeople, assert_parents_first, assert_same, assert_scoped_syncs, assert_soap_fault_fails_each_property,
+    assert_waits_out_faults, collect, keyed, soap_properties_and_units,
 };
 use pmsgraph_sandbox::world::LeaseIds;
 use pmsgraph_sandbox::yardi::{person_code, property_code, status_word, tenant_code, unit_code};
@@ -178,32 +178,19 @@ async fn denied_resources_are_named_and_others_granted() {
 #[tokio::test]
 async fn rate_limits_and_outages_are_waited_out() {
     let sandbox = sandbox(11, Size::SMALL).await;
-    for profile in ["sandbox+ratelimit", "sandbox+flaky"] {
-        let (records, failures) = collect(&sandbox.connector(profile), SyncScope::Integration).await;
-        assert!(failures.is_empty(), "{profile}: {failures:?}");
-        assert_same(keyed(records), keyed(expected(&sandbox.world())));
-    }
+    assert_waits_out_faults(|p| sandbox.connector(p), &expected(&sandbox.world())).await;
 }
 
 #[tokio::test]
 async fn a_soap_fault_fails_each_property_with_its_fault_string() {
     let sandbox = sandbox(12, Size::SMALL).await;
     let (records, failures) = collect(&sandbox.connector("sandbox+fault=GetResidents"), SyncScope::Integration).await;
-    assert_eq!(failures.len(), sandbox.world().properties.len());
-    for failure in &failures {
-        let SyncItem::Failed { property: Some(_), error: ConnectorError::Upstream { status: Some(500), message } } =
-            failure
-        else {
-            panic!("{failure:?}");
-        };
-        assert!(message.contains("Server was unable to process request. ---> GetResidents failed"), "{message}");
-    }
-    // Every property still came, with its units.
-    let count = |records: &[NormalizedRecord], kind| records.iter().filter(|r| r.kind() == kind).count();
-    let world = expected(&sandbox.world());
-    assert_eq!(count(&records, RecordKind::Property), count(&world, RecordKind::Property));
-    assert_eq!(count(&records, RecordKind::Unit), count(&world, RecordKind::Unit));
-    assert_eq!(count(&records, RecordKind::Lease), 0);
+    assert_soap_fault_fails_each_property(
+        &records,
+        &failures,
+        &expected(&sandbox.world()),
+        "Server was unable to process request. ---> GetResidents failed",
+    );
 }
 
 #[tokio::test]
