@@ -30,6 +30,8 @@ pub struct BenchOptions {
     pub seed: u64,
     /// PostgreSQL admin URLs: a scratch database is created in each and dropped after.
     pub postgres_admin_urls: Vec<String>,
+    /// Only these PMSs (`entrata`, `yardi`, `realpage`, `buildium`); empty for all four.
+    pub pms: Vec<String>,
 }
 
 /// One measured sync.
@@ -142,7 +144,7 @@ pub async fn sync(options: BenchOptions) -> anyhow::Result<Vec<Figures>> {
     let mut config = Config::new(&sqlite_dir);
     config.allow_private_pms_urls = true;
     let db = crate::open_database(&config).await?;
-    figures.extend(backend("sqlite", &config, &db, &sandbox).await?);
+    figures.extend(backend("sqlite", &config, &db, &sandbox, &options.pms).await?);
     db.close().await;
 
     for admin_url in &options.postgres_admin_urls {
@@ -151,7 +153,7 @@ pub async fn sync(options: BenchOptions) -> anyhow::Result<Vec<Figures>> {
         config.allow_private_pms_urls = true;
         config.database_url = Some(database.url().to_owned());
         let db = crate::open_database(&config).await?;
-        figures.extend(backend("postgres", &config, &db, &sandbox).await?);
+        figures.extend(backend("postgres", &config, &db, &sandbox, &options.pms).await?);
         db.close().await;
         database.drop_now().await?;
     }
@@ -164,6 +166,7 @@ async fn backend(
     config: &Config,
     db: &Db,
     sandbox: &SandboxProcess,
+    only: &[String],
 ) -> anyhow::Result<Vec<Figures>> {
     let vault = crate::vault(config)?;
     let app = store::apps::find_or_create(db, "bench").await?;
@@ -184,6 +187,9 @@ async fn backend(
         ("realpage", "REAL_PAGE", realpage),
         ("buildium", "BUILDIUM", buildium),
     ] {
+        if !only.is_empty() && !only.iter().any(|p| p == pms) {
+            continue;
+        }
         let customer = store::customers::create_customer(db, app.id, "Bench Living", Environment::Sandbox).await?;
         let integration = store::customers::create_integration(db, customer.id, stored, json!({})).await?;
         store::customers::set_credentials(db, &vault, integration.id, &credentials).await?;

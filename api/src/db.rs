@@ -4,6 +4,10 @@
 //! [`Db`] holds two handles. On SQLite, `write` is a pool of exactly one connection, so every write
 //! in the process queues on one path instead of failing with SQLITE_BUSY, while `read` serves
 //! concurrent readers (WAL lets them run beside the writer). On PostgreSQL both are the same pool.
+//!
+//! On SQLite a [`Checkpointer`] of its own copies committed pages from the WAL back into the
+//! database file, so that the writer does not stop to do it (a checkpoint is a large share of a
+//! sync's writing time, and it can run on the other core).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +22,8 @@ pub struct Db {
     pub read: DatabaseConnection,
     pub write: DatabaseConnection,
     queries: Arc<AtomicU64>,
+    /// SQLite only; stops when the last clone of the handle is dropped.
+    checkpointer: Option<Arc<Checkpointer>>,
 }
 
 impl Db {
@@ -26,9 +32,16 @@ impl Db {
         if url.starts_with("sqlite:") {
             let mut write = Database::connect(sqlite_options(url, 1, WRITE_CACHE_KIB)).await?;
             let mut read = Database::connect(sqlite_options(url, 8, READ_CACHE_KIB)).await?;
-            count_queries(&mut write, &queries);
+            let checkpoints = Database::connect(sqlite_options(url, 1, READ_CACHE_KIB)).await?;
             count_queries(&mut read, &queries);
-            Ok(Db { read, write, queries })
+            let writes = Arc::new(AtomicU64::new(0));
+            let counters = (queries.clone(), writes.clone());
+            write.set_metric_callback(move |_info| {
+                counters.0.fetch_add(1, Ordering::Relaxed);
+                counters.1.fetch_add(1, Ordering::Relaxed);
+            });
+            let checkpointer = Some(Arc::new(Checkpointer::start(checkpoints, writes)));
+            Ok(Db { read, write, queries, checkpointer })
         } else {
             let mut options = ConnectOptions::new(url.to_owned());
             options
@@ -40,7 +53,7 @@ impl Db {
                 .map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(16));
             let mut pool = Database::connect(options).await?;
             count_queries(&mut pool, &queries);
-            Ok(Db { read: pool.clone(), write: pool, queries })
+            Ok(Db { read: pool.clone(), write: pool, queries, checkpointer: None })
         }
     }
 
@@ -122,13 +135,60 @@ fn sqlite_options(url: &str, connections: u32, cache_kib: u32) -> ConnectOptions
                 .pragma("cache_size", format!("-{cache_kib}"))
                 // `ANALYZE` samples at most this many index entries (see `Db::analyze`).
                 .pragma("analysis_limit", "1000")
+                // The writer checkpoints by itself only when the WAL has grown this large (160 MB):
+                // normally the `Checkpointer` has done it already, beside the writer.
+                .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string())
+                // A WAL that did grow is cut back to this size (64 MB) once checkpointed.
+                .pragma("journal_size_limit", (64 * 1024 * 1024).to_string())
         });
     options
 }
 
+/// Pages in the WAL at which the writing connection checkpoints by itself.
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
+/// How often the checkpointer looks for new commits.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Runs `PRAGMA wal_checkpoint(PASSIVE)` on a connection of its own whenever the writer has
+/// written since the last pass. A passive checkpoint copies what no reader still needs and never
+/// waits for the writer or readers, so it runs while the writer goes on; the writer restarts the
+/// WAL from its beginning once a pass has caught up.
+#[derive(Debug)]
+struct Checkpointer {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Checkpointer {
+    fn start(connection: DatabaseConnection, writes: Arc<AtomicU64>) -> Checkpointer {
+        let task = tokio::spawn(async move {
+            use sea_orm::ConnectionTrait;
+            let mut checkpointed = 0;
+            loop {
+                tokio::time::sleep(CHECKPOINT_EVERY).await;
+                let written = writes.load(Ordering::Relaxed);
+                if written == checkpointed {
+                    continue;
+                }
+                match connection.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
+                    Ok(_) => checkpointed = written,
+                    Err(err) => tracing::debug!(error = %err, "a WAL checkpoint did not run"),
+                }
+            }
+        });
+        Checkpointer { task }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 impl Db {
     /// Closes both handles (a checkpoint on SQLite), waiting for their connections to finish.
-    pub async fn close(self) {
+    pub async fn close(mut self) {
+        drop(self.checkpointer.take());
         for connection in [self.read, self.write] {
             if let Err(err) = connection.close().await {
                 tracing::warn!(error = %err, "closing the database");

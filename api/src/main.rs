@@ -65,6 +65,9 @@ enum BenchWhat {
         /// Also measure on PostgreSQL: an admin URL where a scratch database is created (repeatable).
         #[arg(long, env = "PMSGRAPH_BENCH_POSTGRES_URL")]
         postgres: Vec<String>,
+        /// Only these PMSs' wire formats (repeatable; default: all four).
+        #[arg(long, value_parser = ["entrata", "yardi", "realpage", "buildium"])]
+        pms: Vec<String>,
     },
 }
 
@@ -546,8 +549,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Token(args) => token(args).await,
         Command::Sandbox { action } => sandbox_command(action).await,
         Command::Sync(args) => sync_command(args).await,
-        Command::Bench { what: BenchWhat::Sync { size, seed, postgres } } => {
-            let options = pmsgraph::bench::BenchOptions { size, seed, postgres_admin_urls: postgres };
+        Command::Bench { what: BenchWhat::Sync { size, seed, postgres, pms } } => {
+            let options = pmsgraph::bench::BenchOptions { size, seed, postgres_admin_urls: postgres, pms };
             pmsgraph::bench::sync(options).await.map(drop)
         }
         Command::RotateKey(store) => {

@@ -3,8 +3,10 @@
 //! Records are diffed against the stored rows by content hash: a new remote id is inserted, a changed
 //! hash (or a row that had been remote-deleted and came back) is updated in place, keeping its id, and
 //! an unchanged row is not written at all. Writes are batched `INSERT .. ON CONFLICT (integration_id,
-//! remote_id) DO UPDATE` statements, chunked under each database's bound-parameter limit, in one
-//! transaction per call, which also bumps the integration's data generation when anything changed.
+//! remote_id) DO UPDATE` statements (as many rows as the bound-parameter limit allows on PostgreSQL,
+//! a fixed 100 on SQLite, see [`rows_per_statement`]), in one transaction per call, which also bumps
+//! the integration's data generation when anything changed. Content hashes come with the records
+//! ([`Hashed`]), computed by the caller.
 //!
 //! Parents are written before children (properties, units and their spaces, residents, leases and
 //! their people) and references are resolved by remote id within the integration. A record whose
@@ -42,6 +44,22 @@ use crate::db::Db;
 pub(crate) const MAX_PARAMS: usize = 30_000;
 /// Remote ids per lookup query.
 const LOOKUP_CHUNK: usize = 1_000;
+/// Rows per upsert statement on SQLite. SQLite compiles every row of a multi-row `VALUES` into its
+/// program, so a statement of the parameter limit's 1,700 rows took milliseconds to parse and
+/// megabytes to keep in the statement cache. At a fixed, modest size the statement text repeats,
+/// is parsed once per connection and stays cached, and a full upsert costs nothing to prepare.
+const SQLITE_ROWS_PER_STATEMENT: usize = 100;
+
+/// Rows per upsert statement of `columns` columns: as many as the parameter limit allows on
+/// PostgreSQL, where each statement is a round trip to the server; [`SQLITE_ROWS_PER_STATEMENT`] on
+/// SQLite, where it is a call into the library.
+fn rows_per_statement(backend: DbBackend, columns: usize) -> usize {
+    let limit = (MAX_PARAMS / columns.max(1)).max(1);
+    match backend {
+        DbBackend::Sqlite => limit.min(SQLITE_ROWS_PER_STATEMENT),
+        _ => limit,
+    }
+}
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
@@ -347,8 +365,8 @@ where
     let identity = [E::col_id(), E::col_integration(), E::col_remote_id(), E::col_created()].map(|c| c.as_str());
     let overwritten: Vec<E::Column> =
         columns.iter().copied().filter(|column| !identity.contains(&column.as_str())).collect();
-    let per_chunk = (MAX_PARAMS / columns.len()).max(1);
     let backend = db.get_database_backend();
+    let per_chunk = rows_per_statement(backend, columns.len());
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Row<E>> = rows.by_ref().take(per_chunk).collect();
@@ -480,29 +498,55 @@ pub async fn live_remote_ids(db: &Db, integration_id: Uuid, kind: RecordKind) ->
     })
 }
 
+/// A record with its content hashes, computed before the write: the sync engine hashes each page
+/// on the reading side, in parallel with the writing of the batch before it.
+pub struct Hashed {
+    pub record: NormalizedRecord,
+    /// The record's own hash.
+    hash: String,
+    /// A unit's spaces' or a lease's people's hashes, in their order.
+    children: Vec<String>,
+}
+
+impl Hashed {
+    pub fn new(record: NormalizedRecord) -> Hashed {
+        let (hash, children) = match &record {
+            NormalizedRecord::Property(p) => (p.content_hash(), Vec::new()),
+            NormalizedRecord::Unit(u) => (
+                u.content_hash(),
+                u.spaces.iter().map(|space| hash_with_parent(&space.content_hash(), &u.remote_id)).collect(),
+            ),
+            NormalizedRecord::Resident(r) => (r.content_hash(), Vec::new()),
+            NormalizedRecord::Lease(l) => (l.content_hash(), l.residents.iter().map(|p| p.content_hash()).collect()),
+        };
+        Hashed { record, hash, children }
+    }
+}
+
 /// Stores a batch of normalized records for one integration, in one transaction, logging updates
 /// (not creations) outside any sync job.
 pub async fn apply(db: &Db, integration_id: Uuid, records: &[NormalizedRecord]) -> Result<IngestReport, StoreError> {
-    apply_with(db, integration_id, records, ChangeContext::default()).await
+    let hashed: Vec<Hashed> = records.iter().cloned().map(Hashed::new).collect();
+    apply_with(db, integration_id, &hashed, ChangeContext::default()).await
 }
 
 /// [`apply`], with the change log's context.
 pub async fn apply_with(
     db: &Db,
     integration_id: Uuid,
-    records: &[NormalizedRecord],
+    records: &[Hashed],
     ctx: ChangeContext,
 ) -> Result<IngestReport, StoreError> {
     let mut properties = Vec::new();
     let mut units = Vec::new();
     let mut residents = Vec::new();
     let mut leases = Vec::new();
-    for record in records {
-        match record {
-            NormalizedRecord::Property(p) => properties.push(p),
-            NormalizedRecord::Unit(u) => units.push(u),
-            NormalizedRecord::Resident(r) => residents.push(r),
-            NormalizedRecord::Lease(l) => leases.push(l),
+    for hashed in records {
+        match &hashed.record {
+            NormalizedRecord::Property(p) => properties.push((p, hashed)),
+            NormalizedRecord::Unit(u) => units.push((u, hashed)),
+            NormalizedRecord::Resident(r) => residents.push((r, hashed)),
+            NormalizedRecord::Lease(l) => leases.push((l, hashed)),
         }
     }
     let txn = db.write.begin().await?;
@@ -585,8 +629,8 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         self.report.errors.push(RecordError { kind, remote_id: remote_id.to_owned(), message });
     }
 
-    async fn properties(&mut self, records: &[&NormalizedProperty]) -> Result<Ids, DbErr> {
-        let items = records.iter().map(|p| (p.remote_id.clone(), p.content_hash(), *p)).collect();
+    async fn properties(&mut self, records: &[(&NormalizedProperty, &Hashed)]) -> Result<Ids, DbErr> {
+        let items = records.iter().map(|(p, h)| (p.remote_id.clone(), h.hash.clone(), *p)).collect();
         let mut ids = Ids::new();
         let plans = self.plan_rows::<property::Entity, _>(items, &mut ids).await?;
         use property::Column as P;
@@ -616,18 +660,22 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         Ok(ids)
     }
 
-    async fn units(&mut self, records: &[&NormalizedUnit], mut property_ids: Ids) -> Result<(Ids, Ids), DbErr> {
+    async fn units(
+        &mut self,
+        records: &[(&NormalizedUnit, &Hashed)],
+        mut property_ids: Ids,
+    ) -> Result<(Ids, Ids), DbErr> {
         resolve::<property::Entity, _>(
             self.txn,
             self.integration_id,
             &mut property_ids,
-            records.iter().map(|u| u.property_remote_id.as_str()).collect(),
+            records.iter().map(|(u, _)| u.property_remote_id.as_str()).collect(),
         )
         .await?;
         let mut items = Vec::with_capacity(records.len());
-        for unit in records {
+        for (unit, hashed) in records {
             if property_ids.contains_key(&unit.property_remote_id) {
-                items.push((unit.remote_id.clone(), unit.content_hash(), *unit));
+                items.push((unit.remote_id.clone(), hashed.hash.clone(), *unit));
             } else {
                 self.reject(
                     RecordKind::Unit,
@@ -665,13 +713,10 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         // Spaces of every unit that is stored now, whether or not the unit itself changed.
         let owned: Vec<(Uuid, &NormalizedUnitSpace, &str)> = records
             .iter()
-            .filter_map(|u| unit_ids.get(&u.remote_id).map(|id| (*id, u)))
-            .flat_map(|(id, u)| u.spaces.iter().map(move |s| (id, s, u.remote_id.as_str())))
+            .filter_map(|(u, h)| unit_ids.get(&u.remote_id).map(|id| (*id, u, h)))
+            .flat_map(|(id, u, h)| u.spaces.iter().zip(&h.children).map(move |(s, hash)| (id, s, hash.as_str())))
             .collect();
-        let items = owned
-            .iter()
-            .map(|entry| (entry.1.remote_id.clone(), hash_with_parent(&entry.1.content_hash(), entry.2), entry))
-            .collect();
+        let items = owned.iter().map(|entry| (entry.1.remote_id.clone(), entry.2.to_owned(), entry)).collect();
         let mut space_ids = Ids::new();
         let plans = self.plan_rows::<unit_space::Entity, _>(items, &mut space_ids).await?;
         use unit_space::Column as S;
@@ -690,8 +735,8 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         Ok((unit_ids, space_ids))
     }
 
-    async fn residents(&mut self, records: &[&NormalizedResident]) -> Result<Ids, DbErr> {
-        let items = records.iter().map(|r| (r.remote_id.clone(), r.content_hash(), *r)).collect();
+    async fn residents(&mut self, records: &[(&NormalizedResident, &Hashed)]) -> Result<Ids, DbErr> {
+        let items = records.iter().map(|(r, h)| (r.remote_id.clone(), h.hash.clone(), *r)).collect();
         let mut ids = Ids::new();
         let plans = self.plan_rows::<resident::Entity, _>(items, &mut ids).await?;
         use resident::Column as R;
@@ -717,7 +762,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
 
     async fn leases(
         &mut self,
-        records: &[&NormalizedLease],
+        records: &[(&NormalizedLease, &Hashed)],
         mut property_ids: Ids,
         mut unit_ids: Ids,
         mut space_ids: Ids,
@@ -728,25 +773,25 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             txn,
             integration,
             &mut property_ids,
-            records.iter().map(|l| l.property_remote_id.as_str()).collect(),
+            records.iter().map(|(l, _)| l.property_remote_id.as_str()).collect(),
         )
         .await?;
         resolve::<unit::Entity, _>(
             txn,
             integration,
             &mut unit_ids,
-            records.iter().filter_map(|l| l.unit_remote_id.as_deref()).collect(),
+            records.iter().filter_map(|(l, _)| l.unit_remote_id.as_deref()).collect(),
         )
         .await?;
         resolve::<unit_space::Entity, _>(
             txn,
             integration,
             &mut space_ids,
-            records.iter().filter_map(|l| l.unit_space_remote_id.as_deref()).collect(),
+            records.iter().filter_map(|(l, _)| l.unit_space_remote_id.as_deref()).collect(),
         )
         .await?;
         let mut items = Vec::with_capacity(records.len());
-        for lease in records {
+        for (lease, hashed) in records {
             let missing = if !property_ids.contains_key(&lease.property_remote_id) {
                 Some(format!("its property {} is not stored", lease.property_remote_id))
             } else if let Some(unit) = lease.unit_remote_id.as_ref().filter(|u| !unit_ids.contains_key(*u)) {
@@ -760,7 +805,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             };
             match missing {
                 Some(message) => self.reject(RecordKind::Lease, &lease.remote_id, message),
-                None => items.push((lease.remote_id.clone(), lease.content_hash(), *lease)),
+                None => items.push((lease.remote_id.clone(), hashed.hash.clone(), *lease)),
             }
         }
         let mut lease_ids = Ids::new();
@@ -797,19 +842,19 @@ impl<C: ConnectionTrait> Writer<'_, C> {
             txn,
             integration,
             &mut resident_ids,
-            records.iter().flat_map(|l| l.residents.iter().map(|r| r.resident_remote_id.as_str())).collect(),
+            records.iter().flat_map(|(l, _)| l.residents.iter().map(|r| r.resident_remote_id.as_str())).collect(),
         )
         .await?;
         let mut occupancies: Vec<(Uuid, Uuid, &NormalizedLeaseResident)> = Vec::new();
         let mut items = Vec::new();
-        for lease in records {
+        for (lease, hashed) in records {
             let Some(lease_id) = lease_ids.get(&lease.remote_id) else { continue };
-            for person in &lease.residents {
+            for (person, hash) in lease.residents.iter().zip(&hashed.children) {
                 let remote_id = person.remote_id(&lease.remote_id);
                 match resident_ids.get(&person.resident_remote_id) {
                     Some(resident_id) => {
                         occupancies.push((*lease_id, *resident_id, person));
-                        items.push(remote_id);
+                        items.push((remote_id, hash.clone()));
                     }
                     None => self.reject(
                         RecordKind::LeaseResident,
@@ -822,7 +867,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         let items = items
             .into_iter()
             .zip(occupancies.iter())
-            .map(|(remote_id, entry)| (remote_id, entry.2.content_hash(), entry))
+            .map(|((remote_id, hash), entry)| (remote_id, hash, entry))
             .collect();
         let mut occupancy_ids = Ids::new();
         let plans = self.plan_rows::<lease_resident::Entity, _>(items, &mut occupancy_ids).await?;

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use pmsgraph_connector_core::{Connector, NormalizedRecord, RecordKind, SyncItem, SyncScope};
 
 use crate::db::Db;
-use crate::store::ingest::{self, ChangeContext, Counts};
+use crate::store::ingest::{self, ChangeContext, Counts, Hashed};
 use crate::store::jobs::{self, JobError, Outcome};
 use crate::store::{StoreError, cursors};
 use crate::sync::identity::StoredPeople;
@@ -89,6 +89,13 @@ impl Seen {
 /// Called after each committed batch with the counts so far (a terminal progress bar, say).
 pub type Progress<'a> = &'a (dyn Fn(&Counts) + Send + Sync);
 
+/// What the reading side hands the writing side: a page with its records hashed, or a part of the
+/// scope that could not be read.
+enum Prepared {
+    Page(Vec<Hashed>),
+    Failed { property: Option<String>, error: pmsgraph_connector_core::ConnectorError },
+}
+
 /// The state of one run.
 struct Run<'a> {
     db: &'a Db,
@@ -114,7 +121,7 @@ impl Run<'_> {
         self.failed = true;
     }
 
-    async fn flush(&mut self, batch: &mut Vec<NormalizedRecord>) -> Result<(), StoreError> {
+    async fn flush(&mut self, batch: &mut Vec<Hashed>) -> Result<(), StoreError> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -195,21 +202,35 @@ pub async fn run_observed(
     };
     run.changed_since = changed_since;
     let full = scope.is_full() && changed_since.is_none();
-    let mut seen = Seen::default();
     let mut batch = Vec::with_capacity(BATCH_RECORDS);
     // Reading the PMS and writing the database run in parallel: the connector (HTTP, parsing,
-    // mapping) is a task of its own, whose pages queue in a short channel while a batch is being
-    // written. When writing fails, the channel closes and the connector stops at its next page.
-    let (pages, queued) = tokio::sync::mpsc::channel::<SyncItem>(PIPELINE_PAGES);
+    // mapping), then renaming people, noting what a full sync saw and hashing each record, is a
+    // task of its own, whose pages queue in a short channel while a batch is being written. When
+    // writing fails, the channel closes and the connector stops at its next page.
+    let (pages, queued) = tokio::sync::mpsc::channel::<Prepared>(PIPELINE_PAGES);
     let producer = tokio::spawn({
         let scope = scope.clone();
         async move {
+            let mut seen = Seen::default();
             let mut stream = connector.sync(scope, changed_since);
             while let Some(item) = stream.next().await {
-                if pages.send(item).await.is_err() {
+                let prepared = match item {
+                    SyncItem::Page(mut records) => {
+                        if let Some(people) = people.as_mut() {
+                            people.resolve(&mut records);
+                        }
+                        if full {
+                            records.iter().for_each(|r| seen.note(r));
+                        }
+                        Prepared::Page(records.into_iter().map(Hashed::new).collect())
+                    }
+                    SyncItem::Failed { property, error } => Prepared::Failed { property, error },
+                };
+                if pages.send(prepared).await.is_err() {
                     break;
                 }
             }
+            seen
         }
     });
     let consume = async {
@@ -217,19 +238,13 @@ pub async fn run_observed(
         let mut queued = queued;
         while let Some(item) = queued.recv().await {
             match item {
-                SyncItem::Page(mut records) => {
-                    if let Some(people) = people.as_mut() {
-                        people.resolve(&mut records);
-                    }
-                    if full {
-                        records.iter().for_each(|r| seen.note(r));
-                    }
+                Prepared::Page(records) => {
                     batch.extend(records);
                     if batch.len() >= BATCH_RECORDS {
                         run.flush(&mut batch).await?;
                     }
                 }
-                SyncItem::Failed { property, error } => {
+                Prepared::Failed { property, error } => {
                     tracing::warn!(integration = %integration_id, property = ?property, code = error.code(), %error, "part of a sync failed");
                     run.failed = true;
                     run.errors.push(JobError {
@@ -248,16 +263,20 @@ pub async fn run_observed(
         run.store_error(&err);
         return run.outcome(0);
     }
-    if let Err(err) = produced {
-        // The connector panicked: what it delivered is stored, but the run cannot be complete.
-        tracing::error!(integration = %integration_id, error = %err, "the connector stopped abnormally");
-        run.failed = true;
-        run.errors.push(JobError {
-            code: "CONNECTOR_FAILED".into(),
-            message: "the connector stopped abnormally".into(),
-            at: None,
-        });
-    }
+    let seen = match produced {
+        Ok(seen) => seen,
+        Err(err) => {
+            // The connector panicked: what it delivered is stored, but the run cannot be complete.
+            tracing::error!(integration = %integration_id, error = %err, "the connector stopped abnormally");
+            run.failed = true;
+            run.errors.push(JobError {
+                code: "CONNECTOR_FAILED".into(),
+                message: "the connector stopped abnormally".into(),
+                at: None,
+            });
+            Seen::default()
+        }
+    };
     let mut deleted = 0;
     if full && !run.failed {
         match delete_unseen(db, integration_id, &seen, ctx).await {
