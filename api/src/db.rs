@@ -5,7 +5,7 @@
 //! in the process queues on one path instead of failing with SQLITE_BUSY, while `read` serves
 //! concurrent readers (WAL lets them run beside the writer). On PostgreSQL both are the same pool.
 //!
-//! On SQLite a [`Checkpointer`] of its own copies committed pages from the WAL back into the
+//! On SQLite a `Checkpointer` of its own copies committed pages from the WAL back into the
 //! database file, so that the writer does not stop to do it (a checkpoint is a large share of a
 //! sync's writing time, and it can run on the other core).
 

@@ -4,7 +4,7 @@
 //! hash (or a row that had been remote-deleted and came back) is updated in place, keeping its id, and
 //! an unchanged row is not written at all. Writes are batched `INSERT .. ON CONFLICT (integration_id,
 //! remote_id) DO UPDATE` statements (as many rows as the bound-parameter limit allows on PostgreSQL,
-//! a fixed 100 on SQLite, see [`rows_per_statement`]), in one transaction per call, which also bumps
+//! a fixed 100 on SQLite, see `rows_per_statement`), in one transaction per call, which also bumps
 //! the integration's data generation when anything changed. Content hashes come with the records
 //! ([`Hashed`]), computed by the caller.
 //!
