@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenStatic, QueryFilter, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenStatic, QueryFilter, QueryOrder, QuerySelect, Set,
     TransactionTrait,
 };
 use serde::Serialize;
@@ -476,25 +476,50 @@ async fn tombstone<E: Synced, C: ConnectionTrait>(
     Ok(marked)
 }
 
-/// Remote ids of the rows of one kind that are not marked deleted (for the engine's tombstone pass).
-pub async fn live_remote_ids(db: &Db, integration_id: Uuid, kind: RecordKind) -> Result<Vec<String>, StoreError> {
-    async fn of<E: Synced>(db: &Db, integration_id: Uuid) -> Result<Vec<String>, DbErr> {
-        E::find()
-            .select_only()
-            .column(E::col_remote_id())
-            .filter(E::col_integration().eq(integration_id))
-            .filter(E::col_deleted().is_null())
-            .into_tuple()
-            .all(&db.read)
-            .await
+/// Live rows read per query by [`unseen_remote_ids`].
+const SCAN_PAGE: u64 = 10_000;
+
+/// Remote ids of the rows of one kind that are not marked deleted and that `seen` does not know
+/// (for the engine's tombstone pass). The live rows are read a page at a time, in id order, so
+/// only the unseen ids are ever held: a large portfolio's ids all at once took tens of megabytes.
+pub async fn unseen_remote_ids(
+    db: &Db,
+    integration_id: Uuid,
+    kind: RecordKind,
+    seen: impl Fn(&str) -> bool,
+) -> Result<Vec<String>, StoreError> {
+    async fn of<E: Synced>(db: &Db, integration_id: Uuid, seen: impl Fn(&str) -> bool) -> Result<Vec<String>, DbErr> {
+        let mut unseen = Vec::new();
+        let mut after: Option<Uuid> = None;
+        loop {
+            let mut page = E::find()
+                .select_only()
+                .column(E::col_id())
+                .column(E::col_remote_id())
+                .filter(E::col_integration().eq(integration_id))
+                .filter(E::col_deleted().is_null());
+            if let Some(after) = after {
+                page = page.filter(E::col_id().gt(after));
+            }
+            let rows: Vec<(Uuid, String)> =
+                page.order_by_asc(E::col_id()).limit(SCAN_PAGE).into_tuple().all(&db.read).await?;
+            let Some((last, _)) = rows.last() else { break };
+            after = Some(*last);
+            let full = rows.len() as u64 == SCAN_PAGE;
+            unseen.extend(rows.into_iter().map(|(_, remote_id)| remote_id).filter(|remote_id| !seen(remote_id)));
+            if !full {
+                break;
+            }
+        }
+        Ok(unseen)
     }
     Ok(match kind {
-        RecordKind::Property => of::<property::Entity>(db, integration_id).await?,
-        RecordKind::Unit => of::<unit::Entity>(db, integration_id).await?,
-        RecordKind::UnitSpace => of::<unit_space::Entity>(db, integration_id).await?,
-        RecordKind::Resident => of::<resident::Entity>(db, integration_id).await?,
-        RecordKind::Lease => of::<lease::Entity>(db, integration_id).await?,
-        RecordKind::LeaseResident => of::<lease_resident::Entity>(db, integration_id).await?,
+        RecordKind::Property => of::<property::Entity>(db, integration_id, seen).await?,
+        RecordKind::Unit => of::<unit::Entity>(db, integration_id, seen).await?,
+        RecordKind::UnitSpace => of::<unit_space::Entity>(db, integration_id, seen).await?,
+        RecordKind::Resident => of::<resident::Entity>(db, integration_id, seen).await?,
+        RecordKind::Lease => of::<lease::Entity>(db, integration_id, seen).await?,
+        RecordKind::LeaseResident => of::<lease_resident::Entity>(db, integration_id, seen).await?,
     })
 }
 

@@ -341,11 +341,7 @@ impl<'a> Run<'a> {
 async fn delete_unseen(db: &Db, integration_id: Uuid, seen: &Seen, ctx: ChangeContext) -> Result<u64, StoreError> {
     let mut deleted = 0;
     for kind in DELETION_ORDER {
-        let gone: Vec<String> = ingest::live_remote_ids(db, integration_id, kind)
-            .await?
-            .into_iter()
-            .filter(|remote_id| !seen.saw(kind, remote_id))
-            .collect();
+        let gone = ingest::unseen_remote_ids(db, integration_id, kind, |remote_id| seen.saw(kind, remote_id)).await?;
         if !gone.is_empty() {
             deleted += ingest::mark_remote_deleted(db, integration_id, kind, &gone, ctx).await?;
         }
