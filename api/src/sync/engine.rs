@@ -89,10 +89,11 @@ impl Seen {
 /// Called after each committed batch with the counts so far (a terminal progress bar, say).
 pub type Progress<'a> = &'a (dyn Fn(&Counts) + Send + Sync);
 
-/// What the reading side hands the writing side: a page with its records hashed, or a part of the
-/// scope that could not be read.
+/// What the reading side hands the writing side, in order: a page whose records are being hashed
+/// on the blocking pool (beside the reading of the next page and the writing of the last batch),
+/// or a part of the scope that could not be read.
 enum Prepared {
-    Page(Vec<Hashed>),
+    Page(tokio::task::JoinHandle<Vec<Hashed>>),
     Failed { property: Option<String>, error: pmsgraph_connector_core::ConnectorError },
 }
 
@@ -204,9 +205,10 @@ pub async fn run_observed(
     let full = scope.is_full() && changed_since.is_none();
     let mut batch = Vec::with_capacity(BATCH_RECORDS);
     // Reading the PMS and writing the database run in parallel: the connector (HTTP, parsing,
-    // mapping), then renaming people, noting what a full sync saw and hashing each record, is a
-    // task of its own, whose pages queue in a short channel while a batch is being written. When
-    // writing fails, the channel closes and the connector stops at its next page.
+    // mapping), then renaming people and noting what a full sync saw, is a task of its own, which
+    // hands each page's hashing to the blocking pool and queues it in a short channel while a
+    // batch is being written. When writing fails, the channel closes and the connector stops at
+    // its next page.
     let (pages, queued) = tokio::sync::mpsc::channel::<Prepared>(PIPELINE_PAGES);
     let producer = tokio::spawn({
         let scope = scope.clone();
@@ -222,7 +224,9 @@ pub async fn run_observed(
                         if full {
                             records.iter().for_each(|r| seen.note(r));
                         }
-                        Prepared::Page(records.into_iter().map(Hashed::new).collect())
+                        Prepared::Page(tokio::task::spawn_blocking(move || {
+                            records.into_iter().map(Hashed::new).collect()
+                        }))
                     }
                     SyncItem::Failed { property, error } => Prepared::Failed { property, error },
                 };
@@ -238,12 +242,24 @@ pub async fn run_observed(
         let mut queued = queued;
         while let Some(item) = queued.recv().await {
             match item {
-                Prepared::Page(records) => {
-                    batch.extend(records);
-                    if batch.len() >= BATCH_RECORDS {
-                        run.flush(&mut batch).await?;
+                Prepared::Page(hashing) => match hashing.await {
+                    Ok(records) => {
+                        batch.extend(records);
+                        if batch.len() >= BATCH_RECORDS {
+                            run.flush(&mut batch).await?;
+                        }
                     }
-                }
+                    Err(err) => {
+                        // Hashing panicked: the page is lost, so the run cannot be complete.
+                        tracing::error!(integration = %integration_id, error = %err, "a page could not be hashed");
+                        run.failed = true;
+                        run.errors.push(JobError {
+                            code: "CONNECTOR_FAILED".into(),
+                            message: "a page could not be prepared for storing".into(),
+                            at: None,
+                        });
+                    }
+                },
                 Prepared::Failed { property, error } => {
                     tracing::warn!(integration = %integration_id, property = ?property, code = error.code(), %error, "part of a sync failed");
                     run.failed = true;
