@@ -112,6 +112,13 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// A task of the reading side panicked (`err`): the run fails with `message`.
+    fn connector_failed(&mut self, err: &tokio::task::JoinError, message: &str) {
+        tracing::error!(integration = %self.integration_id, error = %err, "{message}");
+        self.failed = true;
+        self.errors.push(JobError { code: "CONNECTOR_FAILED".into(), message: message.into(), at: None });
+    }
+
     fn store_error(&mut self, err: &StoreError) {
         tracing::error!(integration = %self.integration_id, error = %err, "sync could not write a batch");
         self.errors.push(JobError {
@@ -249,16 +256,8 @@ pub async fn run_observed(
                             run.flush(&mut batch).await?;
                         }
                     }
-                    Err(err) => {
-                        // Hashing panicked: the page is lost, so the run cannot be complete.
-                        tracing::error!(integration = %integration_id, error = %err, "a page could not be hashed");
-                        run.failed = true;
-                        run.errors.push(JobError {
-                            code: "CONNECTOR_FAILED".into(),
-                            message: "a page could not be prepared for storing".into(),
-                            at: None,
-                        });
-                    }
+                    // Hashing panicked: the page is lost, so the run cannot be complete.
+                    Err(err) => run.connector_failed(&err, "a page could not be prepared for storing"),
                 },
                 Prepared::Failed { property, error } => {
                     tracing::warn!(integration = %integration_id, property = ?property, code = error.code(), %error, "part of a sync failed");
@@ -283,13 +282,7 @@ pub async fn run_observed(
         Ok(seen) => seen,
         Err(err) => {
             // The connector panicked: what it delivered is stored, but the run cannot be complete.
-            tracing::error!(integration = %integration_id, error = %err, "the connector stopped abnormally");
-            run.failed = true;
-            run.errors.push(JobError {
-                code: "CONNECTOR_FAILED".into(),
-                message: "the connector stopped abnormally".into(),
-                at: None,
-            });
+            run.connector_failed(&err, "the connector stopped abnormally");
             Seen::default()
         }
     };
