@@ -33,13 +33,10 @@ impl Db {
             let mut write = Database::connect(sqlite_options(url, 1, WRITE_CACHE_KIB)).await?;
             let mut read = Database::connect(sqlite_options(url, 8, READ_CACHE_KIB)).await?;
             let checkpoints = Database::connect(sqlite_options(url, 1, READ_CACHE_KIB)).await?;
-            count_queries(&mut read, &queries);
+            // The checkpointer looks at the writer's own count to know whether anything was written.
             let writes = Arc::new(AtomicU64::new(0));
-            let counters = (queries.clone(), writes.clone());
-            write.set_metric_callback(move |_info| {
-                counters.0.fetch_add(1, Ordering::Relaxed);
-                counters.1.fetch_add(1, Ordering::Relaxed);
-            });
+            count_queries(&mut write, &[&queries, &writes]);
+            count_queries(&mut read, &[&queries]);
             let checkpointer = Some(Arc::new(Checkpointer::start(checkpoints, writes)));
             Ok(Db { read, write, queries, checkpointer })
         } else {
@@ -52,7 +49,7 @@ impl Db {
                 // As on SQLite: large one-off upserts are not worth keeping prepared.
                 .map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(16));
             let mut pool = Database::connect(options).await?;
-            count_queries(&mut pool, &queries);
+            count_queries(&mut pool, &[&queries]);
             Ok(Db { read: pool.clone(), write: pool, queries, checkpointer: None })
         }
     }
@@ -99,10 +96,13 @@ impl Db {
     }
 }
 
-fn count_queries(connection: &mut DatabaseConnection, counter: &Arc<AtomicU64>) {
-    let counter = counter.clone();
+/// Counts every query of `connection` in each of `counters`.
+fn count_queries(connection: &mut DatabaseConnection, counters: &[&Arc<AtomicU64>]) {
+    let counters: Vec<Arc<AtomicU64>> = counters.iter().map(|c| Arc::clone(c)).collect();
     connection.set_metric_callback(move |_info| {
-        counter.fetch_add(1, Ordering::Relaxed);
+        for counter in &counters {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
     });
 }
 
