@@ -1,7 +1,8 @@
 //! SeaORM migrations of the pmsgraph schema.
 //!
-//! The schema is built with the sea-query builder only (no raw SQL), so the same migrations
-//! create it on SQLite and on PostgreSQL. Run them with [`Migrator`]:
+//! The schema is built with the sea-query builder, so the same migrations create it on SQLite and
+//! on PostgreSQL; the one exception, which sea-query cannot express, is the deferral of the synced
+//! tables' foreign keys (`m20261204_000001`), written per backend. Run them with [`Migrator`]:
 //!
 //! ```no_run
 //! # async fn run(db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<(), sea_orm_migration::DbErr> {
@@ -23,6 +24,7 @@ pub mod m20261203_000004_access_checks;
 pub mod m20261203_000005_tenant_keyset_indexes;
 pub mod m20261203_000006_incremental_sync;
 pub mod m20261203_000010_parent_keyset_indexes;
+pub mod m20261204_000001_deferred_synced_foreign_keys;
 
 /// The pmsgraph migrator: every migration, oldest first.
 pub struct Migrator;
@@ -40,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000005_tenant_keyset_indexes::Migration),
             Box::new(m20261203_000006_incremental_sync::Migration),
             Box::new(m20261203_000010_parent_keyset_indexes::Migration),
+            Box::new(m20261204_000001_deferred_synced_foreign_keys::Migration),
         ]
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! Each run checks that every column round-trips (uuid, json, instants, dates, times, f64,
 //! bytes, NULLs), that `(integration_id, remote_id)` is unique per integration, that deleting a
-//! unit nulls the lease's unit and space, that deleting an integration (or an app) cascades to
+//! unit nulls the lease's unit and space, that a synced row's parent is checked at commit, that deleting an integration (or an app) cascades to
 //! everything under it, and that `down` then `up` works.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
@@ -20,7 +20,7 @@ use pmsgraph_entity::{
 use pmsgraph_migration::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, ModelTrait,
-    PaginatorTrait, QueryFilter, SqlErr,
+    PaginatorTrait, QueryFilter, SqlErr, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -295,6 +295,29 @@ async fn exercise(db: &DatabaseConnection) {
             occupancy: "OCCUPIED".to_owned(),
         }
     );
+    // A synced row's parent is checked when its transaction commits (the keys are deferred, see
+    // m20261204_000001): inside a transaction the orphan is accepted, and the commit refuses it.
+    let orphan = unit::Model {
+        id: Uuid::new_v4(),
+        remote_id: "u-orphan".to_owned(),
+        property_id: Uuid::new_v4(),
+        ..unit.clone()
+    };
+    let txn = db.begin().await.expect("begin");
+    unit::ActiveModel::from(orphan.clone()).reset_all().insert(&txn).await.expect("the check waits for the commit");
+    let error = txn.commit().await.expect_err("a unit of a property that does not exist");
+    assert!(
+        matches!(error.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
+            || error.to_string().contains("oreign key"),
+        "{error:?}"
+    );
+    assert_eq!(Unit::find_by_id(orphan.id).one(db).await.expect("read the orphan"), None);
+    // Outside a transaction the statement is its own transaction: refused at once.
+    Unit::insert(unit::ActiveModel::from(orphan.clone()).reset_all())
+        .exec_without_returning(db)
+        .await
+        .expect_err("an orphan unit");
+    assert_eq!(Unit::find_by_id(orphan.id).one(db).await.expect("read the orphan"), None);
     let unit_space = round_trip!(
         db,
         unit_space,

@@ -2,10 +2,11 @@
 //!
 //! Records are diffed against the stored rows by content hash: a new remote id is inserted, a changed
 //! hash (or a row that had been remote-deleted and came back) is updated in place, keeping its id, and
-//! an unchanged row is not written at all. Writes are batched `INSERT .. ON CONFLICT (integration_id,
-//! remote_id) DO UPDATE` statements (as many rows as the bound-parameter limit allows on PostgreSQL,
-//! a fixed 100 on SQLite, see `rows_per_statement`), in one transaction per call, which also bumps
-//! the integration's data generation when anything changed. Content hashes come with the records
+//! an unchanged row is not written at all. Writes are multi-row inserts (as many rows as the
+//! bound-parameter limit allows on PostgreSQL, a fixed 100 on SQLite, see `rows_per_statement`):
+//! `INSERT .. ON CONFLICT (integration_id, remote_id) DO UPDATE` for stored rows (and every row on
+//! PostgreSQL), `INSERT OR FAIL` for new rows on SQLite (see [`OnStored`]), in one transaction
+//! per call, which also bumps the integration's data generation when anything changed. Content hashes come with the records
 //! ([`Hashed`]), computed by the caller.
 //!
 //! Parents are written before children (properties, units and their spaces, residents, leases and
@@ -16,16 +17,16 @@
 //! an upsert sets exactly the columns a row lists, so those keep their value.
 //!
 //! Rows go to the database as plain values built straight from the normalized records (no entity
-//! models in between), and a record's raw PMS data as the JSON text it arrived in (cast to `jsonb`
-//! on PostgreSQL): a batch of thousands of rows is copied once on its way in.
+//! models or query builder in between; [`insert_sql`] writes the statement text), and a record's
+//! raw PMS data as the JSON text it arrived in (cast to `jsonb` on PostgreSQL).
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IdenStatic, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
+    Statement, TransactionTrait, Value as SqlValue,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -154,21 +155,69 @@ synced!(resident, RecordKind::Resident);
 synced!(lease, RecordKind::Lease);
 synced!(lease_resident, RecordKind::LeaseResident);
 
-/// One row to upsert: every column it sets, with its value. Columns it does not list keep their
+/// One row to write: every column it sets, with its value. Columns it does not list keep their
 /// stored value on update (the app-owned ones) and take their default on insert.
 struct Row<E: EntityTrait> {
     id: Uuid,
     remote_id: String,
-    values: Vec<(E::Column, Expr)>,
+    values: Vec<(E::Column, SqlValue)>,
 }
 
-/// Raw PMS data as a bound parameter: JSON text, which PostgreSQL must be told is `jsonb`.
-fn json_text(backend: DbBackend, raw: &RemoteData) -> Expr {
-    let text = Expr::val(raw.as_str());
-    match backend {
-        DbBackend::Postgres => text.cast_as(Alias::new("jsonb")),
-        _ => text,
+/// How an insert meets a row already stored under its `(integration_id, remote_id)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnStored {
+    /// Overwrite it (`ON CONFLICT .. DO UPDATE`): for rows the plan found stored, and for every row
+    /// on PostgreSQL, where another process could have stored one since the plan looked.
+    Update,
+    /// Fail (`INSERT OR FAIL`, SQLite): for rows the plan found new. The one writing connection
+    /// looked inside this same transaction, so none can be stored. Unlike an upsert, such a
+    /// statement can never abort halfway (the synced tables' foreign keys are checked at commit),
+    /// so SQLite does not copy every page it touches into a statement journal first: that copy
+    /// was 70% of what a large full sync wrote.
+    Fail,
+}
+
+/// The text of a multi-row insert of `rows` rows into `table`. Raw PMS data (`json_column`) is
+/// bound as JSON text, which PostgreSQL must be told is `jsonb`. Row counts repeat (full chunks),
+/// so the text does too, and the connection's statement cache finds it prepared.
+fn insert_sql(
+    backend: DbBackend,
+    table: &str,
+    columns: &[&str],
+    overwritten: &[&str],
+    json_column: Option<usize>,
+    rows: usize,
+    on_stored: OnStored,
+) -> String {
+    use std::fmt::Write;
+    let verb = match on_stored {
+        OnStored::Fail => "INSERT OR FAIL INTO",
+        OnStored::Update => "INSERT INTO",
+    };
+    let names: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+    let mut sql = String::with_capacity(64 + rows * columns.len() * 8);
+    let _ = write!(sql, "{verb} \"{table}\" ({}) VALUES ", names.join(", "));
+    let mut param = 0;
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns.len() {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            param += 1;
+            match (backend, json_column == Some(column)) {
+                (DbBackend::Postgres, true) => _ = write!(sql, "CAST(${param} AS jsonb)"),
+                (DbBackend::Postgres, false) => _ = write!(sql, "${param}"),
+                _ => sql.push('?'),
+            }
+        }
+        sql.push(')');
     }
+    if on_stored == OnStored::Update {
+        let set: Vec<String> = overwritten.iter().map(|c| format!("\"{c}\" = \"excluded\".\"{c}\"")).collect();
+        let _ = write!(sql, " ON CONFLICT (\"integration_id\", \"remote_id\") DO UPDATE SET {}", set.join(", "));
+    }
+    sql
 }
 
 /// The stored state of one row, as far as diffing needs it.
@@ -351,7 +400,7 @@ where
     Ok(rows)
 }
 
-/// Writes planned rows in chunked upserts, and logs each change: a creation (when the context asks
+/// Writes planned rows in chunked inserts, and logs each change: a creation (when the context asks
 /// for creations), or an update with the old and new values of the fields it changed, read from the
 /// stored row before and after the write.
 async fn write<E, C>(db: &C, rows: Vec<Row<E>>, mut log: Log<'_>) -> Result<(), DbErr>
@@ -361,37 +410,50 @@ where
     C: ConnectionTrait,
 {
     let Some(first) = rows.first() else { return Ok(()) };
-    let columns: Vec<E::Column> = first.values.iter().map(|(column, _)| *column).collect();
+    let columns: Vec<&str> = first.values.iter().map(|(column, _)| column.as_str()).collect();
     let identity = [E::col_id(), E::col_integration(), E::col_remote_id(), E::col_created()].map(|c| c.as_str());
-    let overwritten: Vec<E::Column> =
-        columns.iter().copied().filter(|column| !identity.contains(&column.as_str())).collect();
+    let overwritten: Vec<&str> = columns.iter().copied().filter(|column| !identity.contains(column)).collect();
+    let json_column = columns.iter().position(|column| *column == E::col_remote_data().as_str());
     let backend = db.get_database_backend();
-    let per_chunk = rows_per_statement(backend, columns.len());
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Row<E>> = rows.by_ref().take(per_chunk).collect();
-        let replaced: Vec<Uuid> = chunk.iter().map(|row| row.id).filter(|id| log.updated.contains(id)).collect();
-        let before = snapshot::<E, _>(db, &replaced).await?;
-        let mut insert = Query::insert();
-        insert.into_table(E::default().table_ref()).columns(columns.iter().copied());
-        for row in chunk {
-            if log.ctx.log_creations && !log.updated.contains(&row.id) {
-                log.push(E::KIND, row.id, row.remote_id, CREATED, Value::Object(Default::default()));
-            }
-            insert.values(row.values.into_iter().map(|(_, value)| value)).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let table = E::default().table_name();
+    // Moves the rows' values into the statement; keeps their ids for the change log.
+    let statement = |rows: Vec<Row<E>>, on_stored: OnStored| {
+        let sql = insert_sql(backend, table, &columns, &overwritten, json_column, rows.len(), on_stored);
+        let mut values = Vec::with_capacity(rows.len() * columns.len());
+        let mut written = Vec::with_capacity(rows.len());
+        for row in rows {
+            values.extend(row.values.into_iter().map(|(_, value)| value));
+            written.push((row.id, row.remote_id));
         }
-        insert.on_conflict(
-            OnConflict::columns([E::col_integration(), E::col_remote_id()])
-                .update_columns(overwritten.iter().copied())
-                .to_owned(),
-        );
-        db.execute_raw(backend.build(&insert)).await?;
-        if !replaced.is_empty() {
-            let after = snapshot::<E, _>(db, &replaced).await?;
-            for id in replaced {
-                if let (Some((_, old)), Some((remote_id, new))) = (before.get(&id), after.get(&id)) {
-                    log.push(E::KIND, id, remote_id.clone(), UPDATED, changed_fields(old, new));
-                }
+        (Statement::from_sql_and_values(backend, sql, values), written)
+    };
+    let per_chunk = rows_per_statement(backend, columns.len());
+    let (replaced, created): (Vec<Row<E>>, Vec<Row<E>>) =
+        rows.into_iter().partition(|row| log.updated.contains(&row.id));
+
+    let on_new = if backend == DbBackend::Sqlite { OnStored::Fail } else { OnStored::Update };
+    let mut created = created.into_iter().peekable();
+    while created.peek().is_some() {
+        let chunk: Vec<Row<E>> = created.by_ref().take(per_chunk).collect();
+        let (insert, written) = statement(chunk, on_new);
+        db.execute_raw(insert).await?;
+        if log.ctx.log_creations {
+            for (id, remote_id) in written {
+                log.push(E::KIND, id, remote_id, CREATED, Value::Object(Default::default()));
+            }
+        }
+    }
+    let mut replaced = replaced.into_iter().peekable();
+    while replaced.peek().is_some() {
+        let chunk: Vec<Row<E>> = replaced.by_ref().take(per_chunk).collect();
+        let (upsert, written) = statement(chunk, OnStored::Update);
+        let ids: Vec<Uuid> = written.iter().map(|(id, _)| *id).collect();
+        let before = snapshot::<E, _>(db, &ids).await?;
+        db.execute_raw(upsert).await?;
+        let after = snapshot::<E, _>(db, &ids).await?;
+        for id in ids {
+            if let (Some((_, old)), Some((remote_id, new))) = (before.get(&id), after.get(&id)) {
+                log.push(E::KIND, id, remote_id.clone(), UPDATED, changed_fields(old, new));
             }
         }
     }
@@ -577,7 +639,6 @@ pub async fn apply_with(
     let txn = db.write.begin().await?;
     let mut writer = Writer {
         txn: &txn,
-        backend: txn.get_database_backend(),
         integration_id,
         at: now(),
         report: IngestReport::default(),
@@ -600,7 +661,6 @@ pub async fn apply_with(
 
 struct Writer<'t, C> {
     txn: &'t C,
-    backend: DbBackend,
     integration_id: Uuid,
     at: DateTime<Utc>,
     report: IngestReport,
@@ -634,17 +694,17 @@ impl<C: ConnectionTrait> Writer<'_, C> {
         &self,
         plan: Plan<'_, R>,
         raw: &RemoteData,
-        own: impl IntoIterator<Item = (E::Column, Expr)>,
+        own: impl IntoIterator<Item = (E::Column, SqlValue)>,
     ) -> Row<E> {
         let mut values = vec![
-            (E::col_id(), Expr::val(plan.id)),
-            (E::col_integration(), Expr::val(self.integration_id)),
-            (E::col_remote_id(), Expr::val(plan.remote_id.as_str())),
-            (E::col_remote_data(), json_text(self.backend, raw)),
-            (E::col_hash(), Expr::val(plan.hash)),
-            (E::col_created(), Expr::val(self.at)),
-            (E::col_updated(), Expr::val(self.at)),
-            (E::col_deleted(), Expr::val(Option::<DateTime<Utc>>::None)),
+            (E::col_id(), SqlValue::from(plan.id)),
+            (E::col_integration(), SqlValue::from(self.integration_id)),
+            (E::col_remote_id(), SqlValue::from(plan.remote_id.as_str())),
+            (E::col_remote_data(), SqlValue::from(raw.as_str())),
+            (E::col_hash(), SqlValue::from(plan.hash)),
+            (E::col_created(), SqlValue::from(self.at)),
+            (E::col_updated(), SqlValue::from(self.at)),
+            (E::col_deleted(), SqlValue::from(Option::<DateTime<Utc>>::None)),
         ];
         values.extend(own);
         Row { id: plan.id, remote_id: plan.remote_id, values }
@@ -668,15 +728,15 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                     w,
                     &p.remote_data,
                     [
-                        (P::Name, Expr::val(p.name.as_str())),
-                        (P::AddressLine1, Expr::val(a.line1.as_deref())),
-                        (P::AddressLine2, Expr::val(a.line2.as_deref())),
-                        (P::City, Expr::val(a.city.as_deref())),
-                        (P::State, Expr::val(a.state.as_deref())),
-                        (P::PostalCode, Expr::val(a.postal_code.as_deref())),
-                        (P::Country, Expr::val(a.country.as_deref())),
-                        (P::TimeZone, Expr::val(p.time_zone.as_deref())),
-                        (P::UnitCount, Expr::val(p.unit_count)),
+                        (P::Name, SqlValue::from(p.name.as_str())),
+                        (P::AddressLine1, SqlValue::from(a.line1.as_deref())),
+                        (P::AddressLine2, SqlValue::from(a.line2.as_deref())),
+                        (P::City, SqlValue::from(a.city.as_deref())),
+                        (P::State, SqlValue::from(a.state.as_deref())),
+                        (P::PostalCode, SqlValue::from(a.postal_code.as_deref())),
+                        (P::Country, SqlValue::from(a.country.as_deref())),
+                        (P::TimeZone, SqlValue::from(p.time_zone.as_deref())),
+                        (P::UnitCount, SqlValue::from(p.unit_count)),
                     ],
                 )
             })
@@ -720,15 +780,15 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                     w,
                     &u.remote_data,
                     [
-                        (U::PropertyId, Expr::val(property_ids[&u.property_remote_id])),
-                        (U::Number, Expr::val(u.number.as_str())),
-                        (U::Building, Expr::val(u.building.as_deref())),
-                        (U::Floorplan, Expr::val(u.floorplan.as_deref())),
-                        (U::Bedrooms, Expr::val(u.bedrooms)),
-                        (U::Bathrooms, Expr::val(u.bathrooms)),
-                        (U::SquareFeet, Expr::val(u.square_feet)),
-                        (U::MarketRentCents, Expr::val(u.market_rent_cents)),
-                        (U::Occupancy, Expr::val(u.occupancy.as_str())),
+                        (U::PropertyId, SqlValue::from(property_ids[&u.property_remote_id])),
+                        (U::Number, SqlValue::from(u.number.as_str())),
+                        (U::Building, SqlValue::from(u.building.as_deref())),
+                        (U::Floorplan, SqlValue::from(u.floorplan.as_deref())),
+                        (U::Bedrooms, SqlValue::from(u.bedrooms)),
+                        (U::Bathrooms, SqlValue::from(u.bathrooms)),
+                        (U::SquareFeet, SqlValue::from(u.square_feet)),
+                        (U::MarketRentCents, SqlValue::from(u.market_rent_cents)),
+                        (U::Occupancy, SqlValue::from(u.occupancy.as_str())),
                     ],
                 )
             })
@@ -752,7 +812,7 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                 self.row::<unit_space::Entity, _>(
                     w,
                     &space.remote_data,
-                    [(S::UnitId, Expr::val(unit_id)), (S::Name, Expr::val(space.name.as_str()))],
+                    [(S::UnitId, SqlValue::from(unit_id)), (S::Name, SqlValue::from(space.name.as_str()))],
                 )
             })
             .collect();
@@ -773,10 +833,10 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                     w,
                     &r.remote_data,
                     [
-                        (R::FirstName, Expr::val(r.first_name.as_str())),
-                        (R::LastName, Expr::val(r.last_name.as_str())),
-                        (R::Email, Expr::val(r.email.as_deref())),
-                        (R::Phone, Expr::val(r.phone.as_deref())),
+                        (R::FirstName, SqlValue::from(r.first_name.as_str())),
+                        (R::LastName, SqlValue::from(r.last_name.as_str())),
+                        (R::Email, SqlValue::from(r.email.as_deref())),
+                        (R::Phone, SqlValue::from(r.phone.as_deref())),
                     ],
                 )
             })
@@ -844,18 +904,18 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                     w,
                     &l.remote_data,
                     [
-                        (L::PropertyId, Expr::val(property_ids[&l.property_remote_id])),
-                        (L::UnitId, Expr::val(l.unit_remote_id.as_ref().map(|u| unit_ids[u]))),
-                        (L::UnitSpaceId, Expr::val(l.unit_space_remote_id.as_ref().map(|s| space_ids[s]))),
-                        (L::Status, Expr::val(l.status.as_str())),
-                        (L::RemoteStatus, Expr::val(l.remote_status.as_deref())),
-                        (L::StartDate, Expr::val(l.start_date)),
-                        (L::EndDate, Expr::val(l.end_date)),
-                        (L::MoveInDate, Expr::val(l.move_in_date)),
-                        (L::MoveOutDate, Expr::val(l.move_out_date)),
-                        (L::NoticeDate, Expr::val(l.notice_date)),
-                        (L::RentCents, Expr::val(l.rent_cents)),
-                        (L::IsMonthToMonth, Expr::val(l.is_month_to_month)),
+                        (L::PropertyId, SqlValue::from(property_ids[&l.property_remote_id])),
+                        (L::UnitId, SqlValue::from(l.unit_remote_id.as_ref().map(|u| unit_ids[u]))),
+                        (L::UnitSpaceId, SqlValue::from(l.unit_space_remote_id.as_ref().map(|s| space_ids[s]))),
+                        (L::Status, SqlValue::from(l.status.as_str())),
+                        (L::RemoteStatus, SqlValue::from(l.remote_status.as_deref())),
+                        (L::StartDate, SqlValue::from(l.start_date)),
+                        (L::EndDate, SqlValue::from(l.end_date)),
+                        (L::MoveInDate, SqlValue::from(l.move_in_date)),
+                        (L::MoveOutDate, SqlValue::from(l.move_out_date)),
+                        (L::NoticeDate, SqlValue::from(l.notice_date)),
+                        (L::RentCents, SqlValue::from(l.rent_cents)),
+                        (L::IsMonthToMonth, SqlValue::from(l.is_month_to_month)),
                     ],
                 )
             })
@@ -905,12 +965,12 @@ impl<C: ConnectionTrait> Writer<'_, C> {
                     w,
                     &person.remote_data,
                     [
-                        (O::LeaseId, Expr::val(lease_id)),
-                        (O::ResidentId, Expr::val(resident_id)),
-                        (O::Role, Expr::val(person.role.as_str())),
-                        (O::MoveInDate, Expr::val(person.move_in_date)),
-                        (O::MoveOutDate, Expr::val(person.move_out_date)),
-                        (O::Status, Expr::val(person.status.as_str())),
+                        (O::LeaseId, SqlValue::from(lease_id)),
+                        (O::ResidentId, SqlValue::from(resident_id)),
+                        (O::Role, SqlValue::from(person.role.as_str())),
+                        (O::MoveInDate, SqlValue::from(person.move_in_date)),
+                        (O::MoveOutDate, SqlValue::from(person.move_out_date)),
+                        (O::Status, SqlValue::from(person.status.as_str())),
                     ],
                 )
             })
