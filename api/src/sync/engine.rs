@@ -20,6 +20,7 @@ use crate::db::Db;
 use crate::store::ingest::{self, ChangeContext, Counts, Hashed};
 use crate::store::jobs::{self, JobError, Outcome};
 use crate::store::{StoreError, cursors};
+use crate::sync::digest128;
 use crate::sync::identity::StoredPeople;
 
 /// Records per write transaction: large enough to amortize the transaction, small enough to keep
@@ -48,14 +49,7 @@ struct Seen(HashMap<RecordKind, HashSet<u128>>);
 /// The digest of a remote id given in parts (a lease resident's is `{lease}:{resident}`), with no
 /// string built for it.
 fn seen_key(parts: &[&str]) -> u128 {
-    let mut hasher = blake3::Hasher::new();
-    for part in parts {
-        hasher.update(part.as_bytes());
-    }
-    let digest = hasher.finalize();
-    let mut first = [0u8; 16];
-    first.copy_from_slice(&digest.as_bytes()[..16]);
-    u128::from_le_bytes(first)
+    digest128(parts)
 }
 
 impl Seen {
