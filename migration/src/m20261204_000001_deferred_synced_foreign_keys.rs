@@ -15,6 +15,12 @@
 //! Kinds Of Table Schema Changes" in its ALTER TABLE page): in one transaction, rewrite the `sql`
 //! of each table in `sqlite_schema` under `writable_schema`, and bump the schema version so that
 //! every connection reloads the schema. No row is copied. PostgreSQL alters each constraint.
+//!
+//! One consequence on SQLite: an `INSERT .. RETURNING` outside a transaction (sea-orm's
+//! `ActiveModel::insert`) of a row whose parent does not exist returns the row and no error, while
+//! SQLite refuses and rolls it back once sqlx resets the statement after its first row: nothing is
+//! stored, but the caller is not told. The sync writes in explicit transactions with plain
+//! statements, and no other code inserts synced rows.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};

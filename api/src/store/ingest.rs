@@ -6,8 +6,8 @@
 //! bound-parameter limit allows on PostgreSQL, a fixed 100 on SQLite, see `rows_per_statement`):
 //! `INSERT .. ON CONFLICT (integration_id, remote_id) DO UPDATE` for stored rows (and every row on
 //! PostgreSQL), `INSERT OR FAIL` for new rows on SQLite (see [`OnStored`]), in one transaction
-//! per call, which also bumps the integration's data generation when anything changed. Content hashes come with the records
-//! ([`Hashed`]), computed by the caller.
+//! per call, which also bumps the integration's data generation when anything changed. Content
+//! hashes come with the records ([`Hashed`]), computed by the caller.
 //!
 //! Parents are written before children (properties, units and their spaces, residents, leases and
 //! their people) and references are resolved by remote id within the integration. A record whose
