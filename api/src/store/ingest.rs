@@ -538,12 +538,48 @@ async fn tombstone<E: Synced, C: ConnectionTrait>(
     Ok(marked)
 }
 
-/// Live rows read per query by [`unseen_remote_ids`].
+/// Live rows read per query by [`scan_live`].
 const SCAN_PAGE: u64 = 10_000;
 
+/// Reads an integration's rows of `E` that are not marked deleted, a page at a time in id order,
+/// and hands each page to `each`: a large portfolio's rows are never all held at once. `columns`
+/// are selected into `R`, whose id `id_of` finds (the id must be among them).
+pub(crate) async fn scan_live<E, R>(
+    db: &Db,
+    integration_id: Uuid,
+    columns: &[E::Column],
+    id_of: impl Fn(&R) -> Uuid,
+    mut each: impl FnMut(Vec<R>),
+) -> Result<(), DbErr>
+where
+    E: Synced,
+    R: sea_orm::TryGetableMany,
+{
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut page = E::find()
+            .select_only()
+            .columns(columns.iter().copied())
+            .filter(E::col_integration().eq(integration_id))
+            .filter(E::col_deleted().is_null());
+        if let Some(after) = after {
+            page = page.filter(E::col_id().gt(after));
+        }
+        let rows: Vec<R> = page.order_by_asc(E::col_id()).limit(SCAN_PAGE).into_tuple().all(&db.read).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(id_of(last));
+        let full = rows.len() as u64 == SCAN_PAGE;
+        each(rows);
+        if !full {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Remote ids of the rows of one kind that are not marked deleted and that `seen` does not know
-/// (for the engine's tombstone pass). The live rows are read a page at a time, in id order, so
-/// only the unseen ids are ever held: a large portfolio's ids all at once took tens of megabytes.
+/// (for the engine's tombstone pass). Only the unseen ids are ever held ([`scan_live`]): a large
+/// portfolio's ids all at once took tens of megabytes.
 pub async fn unseen_remote_ids(
     db: &Db,
     integration_id: Uuid,
@@ -552,27 +588,14 @@ pub async fn unseen_remote_ids(
 ) -> Result<Vec<String>, StoreError> {
     async fn of<E: Synced>(db: &Db, integration_id: Uuid, seen: impl Fn(&str) -> bool) -> Result<Vec<String>, DbErr> {
         let mut unseen = Vec::new();
-        let mut after: Option<Uuid> = None;
-        loop {
-            let mut page = E::find()
-                .select_only()
-                .column(E::col_id())
-                .column(E::col_remote_id())
-                .filter(E::col_integration().eq(integration_id))
-                .filter(E::col_deleted().is_null());
-            if let Some(after) = after {
-                page = page.filter(E::col_id().gt(after));
-            }
-            let rows: Vec<(Uuid, String)> =
-                page.order_by_asc(E::col_id()).limit(SCAN_PAGE).into_tuple().all(&db.read).await?;
-            let Some((last, _)) = rows.last() else { break };
-            after = Some(*last);
-            let full = rows.len() as u64 == SCAN_PAGE;
-            unseen.extend(rows.into_iter().map(|(_, remote_id)| remote_id).filter(|remote_id| !seen(remote_id)));
-            if !full {
-                break;
-            }
-        }
+        scan_live::<E, (Uuid, String)>(
+            db,
+            integration_id,
+            &[E::col_id(), E::col_remote_id()],
+            |row| row.0,
+            |rows| unseen.extend(rows.into_iter().map(|(_, remote_id)| remote_id).filter(|id| !seen(id))),
+        )
+        .await?;
         Ok(unseen)
     }
     Ok(match kind {

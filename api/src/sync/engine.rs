@@ -40,22 +40,16 @@ const DELETION_ORDER: [RecordKind; 6] = [
     RecordKind::Property,
 ];
 
-/// Remote ids a full sync has seen, per kind, kept as 128-bit digests ([`seen_key`]): a large
-/// portfolio's ids as strings would take tens of megabytes for the whole run. Two ids sharing a
-/// digest (a chance of 2^-128 per pair) is not a practical concern.
+/// Remote ids a full sync has seen, per kind, kept as 128-bit digests ([`digest128`]; a lease
+/// resident's id is hashed in its parts, `{lease}`, `:`, `{resident}`, with no string built): a
+/// large portfolio's ids as strings would take tens of megabytes for the whole run.
 #[derive(Default)]
 struct Seen(HashMap<RecordKind, HashSet<u128>>);
-
-/// The digest of a remote id given in parts (a lease resident's is `{lease}:{resident}`), with no
-/// string built for it.
-fn seen_key(parts: &[&str]) -> u128 {
-    digest128(parts)
-}
 
 impl Seen {
     fn note(&mut self, record: &NormalizedRecord) {
         let mut add = |kind: RecordKind, parts: &[&str]| {
-            self.0.entry(kind).or_default().insert(seen_key(parts));
+            self.0.entry(kind).or_default().insert(digest128(parts));
         };
         match record {
             NormalizedRecord::Property(p) => add(RecordKind::Property, &[&p.remote_id]),
@@ -76,7 +70,7 @@ impl Seen {
     }
 
     fn saw(&self, kind: RecordKind, remote_id: &str) -> bool {
-        self.0.get(&kind).is_some_and(|ids| ids.contains(&seen_key(&[remote_id])))
+        self.0.get(&kind).is_some_and(|ids| ids.contains(&digest128(&[remote_id])))
     }
 }
 

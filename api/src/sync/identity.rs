@@ -17,15 +17,11 @@ use std::collections::{HashMap, HashSet};
 
 use pmsgraph_connector_core::{NormalizedRecord, PersonKey, person_key};
 use pmsgraph_entity::resident;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::db::Db;
-use crate::store::StoreError;
+use crate::store::{StoreError, ingest};
 use crate::sync::digest128;
-
-/// Live residents read per query by [`StoredPeople::load`].
-const LOAD_PAGE: u64 = 10_000;
 
 /// The digest of a remote id.
 fn id_key(remote_id: &str) -> u128 {
@@ -51,34 +47,18 @@ pub struct StoredPeople {
 }
 
 impl StoredPeople {
-    /// The integration's live residents, read a page at a time in id order.
+    /// The integration's live residents, read a page at a time ([`ingest::scan_live`]).
     pub async fn load(db: &Db, integration_id: Uuid) -> Result<Self, StoreError> {
         let mut people = StoredPeople::default();
-        let mut after: Option<Uuid> = None;
-        loop {
-            let mut page = resident::Entity::find()
-                .select_only()
-                .columns([
-                    resident::Column::Id,
-                    resident::Column::RemoteId,
-                    resident::Column::Email,
-                    resident::Column::LastName,
-                ])
-                .filter(resident::Column::IntegrationId.eq(integration_id))
-                .filter(resident::Column::RemoteDeletedAt.is_null());
-            if let Some(after) = after {
-                page = page.filter(resident::Column::Id.gt(after));
-            }
-            let rows: Vec<(Uuid, String, Option<String>, String)> =
-                page.order_by_asc(resident::Column::Id).limit(LOAD_PAGE).into_tuple().all(&db.read).await?;
-            let Some((last, ..)) = rows.last() else { break };
-            after = Some(*last);
-            let full = rows.len() as u64 == LOAD_PAGE;
-            people.add(rows.into_iter().map(|(_, remote_id, email, last_name)| (remote_id, email, last_name)));
-            if !full {
-                break;
-            }
-        }
+        use resident::Column as R;
+        ingest::scan_live::<resident::Entity, (Uuid, String, Option<String>, String)>(
+            db,
+            integration_id,
+            &[R::Id, R::RemoteId, R::Email, R::LastName],
+            |row| row.0,
+            |rows| people.add(rows.into_iter().map(|(_, remote_id, email, last_name)| (remote_id, email, last_name))),
+        )
+        .await?;
         Ok(people)
     }
 
