@@ -152,8 +152,7 @@ pub async fn enable(worker: &Worker, integration_id: Uuid) -> Result<integration
             missing.join("; ")
         )));
     }
-    let row = integrations::set_status(db, integration_id, integrations::ENABLED, None).await?;
-    jobs::enqueue(db, integration_id, Trigger::Enable, &SyncScope::Integration).await?;
+    let (row, _first_sync) = integrations::enable_with_first_sync(db, integration_id).await?;
     worker.notify();
     Ok(row)
 }

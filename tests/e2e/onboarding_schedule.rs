@@ -513,14 +513,13 @@ async fn an_integration_runs_one_sync_at_a_time() {
     let claimed = jobs::claim_next(db, "w3", lease).await.expect("claims").expect("a job");
     assert_eq!(claimed.id, scoped.id);
 
-    // Schedulers of two processes that both find the integration due queue one sync between them:
-    // the database refuses a second pending scheduled job.
+    // While a run of the whole integration of any trigger is pending, the scheduler queues nothing.
+    assert!(jobs::enqueue_scheduled(db, second).await.expect("queues").is_none(), "an on-demand run is running");
+    jobs::finish(db, other.id, &outcome).await.expect("finished");
+    // Schedulers of two processes that both find the integration due queue one sync between them.
     let first_queue = jobs::enqueue_scheduled(db, second).await.expect("queues");
     let second_queue = jobs::enqueue_scheduled(db, second).await.expect("no error, nothing queued");
     assert!(first_queue.is_some() && second_queue.is_none());
-    let running = jobs::claim_next(db, "w4", lease).await.expect("claims");
-    assert!(running.is_none(), "the other integration's job still runs under w2");
-    jobs::finish(db, other.id, &outcome).await.expect("finished");
     let running = jobs::claim_next(db, "w4", lease).await.expect("claims").expect("the scheduled job");
     assert_eq!(running.trigger, "SCHEDULE");
     assert!(jobs::enqueue_scheduled(db, second).await.expect("queues").is_none(), "running counts as pending");

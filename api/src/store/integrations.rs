@@ -15,10 +15,10 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ModelTrait, QueryFilter, Set, TransactionTrait};
 use uuid::Uuid;
 
-use pmsgraph_connector_core::Resource;
-use pmsgraph_entity::{customer, data_access, integration};
+use pmsgraph_connector_core::{Resource, SyncScope};
+use pmsgraph_entity::{customer, data_access, integration, sync_job};
 
-use super::{StoreError, bump_app, now};
+use super::{StoreError, bump_app, jobs, now};
 use crate::db::Db;
 
 pub const DISABLED: &str = "DISABLED";
@@ -86,13 +86,38 @@ pub async fn set_status(
 ) -> Result<integration::Model, StoreError> {
     let (row, app_id) = with_app(db, integration_id).await?;
     let txn = db.write.begin().await?;
+    let row = status_in(&txn, row, app_id, status, reason).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Enables an integration and queues its first full sync (trigger ENABLE) in one transaction, so
+/// no scheduler sees it ENABLED with no run pending and queues a second one.
+pub async fn enable_with_first_sync(
+    db: &Db,
+    integration_id: Uuid,
+) -> Result<(integration::Model, sync_job::Model), StoreError> {
+    let (row, app_id) = with_app(db, integration_id).await?;
+    let txn = db.write.begin().await?;
+    let job = jobs::insert_job(&txn, integration_id, jobs::Trigger::Enable, &SyncScope::Integration).await?;
+    let row = status_in(&txn, row, app_id, ENABLED, None).await?;
+    txn.commit().await?;
+    Ok((row, job))
+}
+
+async fn status_in(
+    txn: &sea_orm::DatabaseTransaction,
+    row: integration::Model,
+    app_id: Uuid,
+    status: &str,
+    reason: Option<String>,
+) -> Result<integration::Model, StoreError> {
     let mut active: integration::ActiveModel = row.into();
     active.status = Set(status.to_owned());
     active.status_reason = Set(reason);
     active.updated_at = Set(now());
-    let row = active.update(&txn).await?;
-    bump_app(&txn, app_id).await?;
-    txn.commit().await?;
+    let row = active.update(txn).await?;
+    bump_app(txn, app_id).await?;
     Ok(row)
 }
 

@@ -111,6 +111,16 @@ pub async fn enqueue(
     trigger: Trigger,
     scope: &SyncScope,
 ) -> Result<sync_job::Model, StoreError> {
+    insert_job(&db.write, integration_id, trigger, scope).await
+}
+
+/// Inserts a QUEUED job through `conn` (a transaction of the caller's).
+pub(crate) async fn insert_job(
+    conn: &impl sea_orm::ConnectionTrait,
+    integration_id: Uuid,
+    trigger: Trigger,
+    scope: &SyncScope,
+) -> Result<sync_job::Model, StoreError> {
     let (scope_kind, detail) = scope_columns(scope);
     let job = sync_job::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -131,14 +141,33 @@ pub async fn enqueue(
         claimed_by: Set(None),
         lease_expires_at: Set(None),
     };
-    Ok(job.insert(&db.write).await?)
+    Ok(job.insert(conn).await?)
 }
 
-/// Queues a scheduled sync of the whole integration, unless one is already pending (queued or
-/// running): then `None`.
+/// Queues a scheduled sync of the whole integration, unless a run of the whole integration (of any
+/// trigger: the first sync on enable, `syncNow`) is already pending, queued or running: then
+/// `None`. The check is made in the transaction that inserts, not at the scheduler's earlier read,
+/// so a run queued in between (an integration enabled while the scheduler ticks) is seen.
 pub async fn enqueue_scheduled(db: &Db, integration_id: Uuid) -> Result<Option<sync_job::Model>, StoreError> {
-    match enqueue(db, integration_id, Trigger::Schedule, &SyncScope::Integration).await {
-        Ok(job) => Ok(Some(job)),
+    let txn = db.write.begin().await?;
+    let pending = sync_job::Entity::find()
+        .select_only()
+        .column(sync_job::Column::Id)
+        .filter(sync_job::Column::IntegrationId.eq(integration_id))
+        .filter(sync_job::Column::Scope.eq(SyncScope::Integration.kind()))
+        .filter(sync_job::Column::Status.is_in([QUEUED, RUNNING]))
+        .into_tuple::<Uuid>()
+        .one(&txn)
+        .await?;
+    if pending.is_some() {
+        return Ok(None);
+    }
+    let inserted = insert_job(&txn, integration_id, Trigger::Schedule, &SyncScope::Integration).await;
+    match inserted {
+        Ok(job) => {
+            txn.commit().await?;
+            Ok(Some(job))
+        }
         Err(StoreError::Db(err)) if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
             Ok(None)
         }
