@@ -26,6 +26,7 @@ use pmsgraph_entity::api_token;
 
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::scope::Scope;
 use crate::store::{self, StoreError};
 
 const ISSUER: &str = "pmsgraph";
@@ -259,8 +260,10 @@ impl Tokens {
         }
     }
 
-    /// The principal behind an `Authorization` header value.
-    pub async fn authenticate(&self, db: &Db, header: Option<&str>) -> Result<Principal, ApiError> {
+    /// The scope of the principal behind an `Authorization` header value: its token must be
+    /// signed with a known key, and its row must exist, name the same app and environment, and be
+    /// neither revoked nor expired.
+    pub async fn authenticate(&self, db: &Db, header: Option<&str>) -> Result<Scope, ApiError> {
         let header =
             header.ok_or(ApiError::Unauthenticated("an `Authorization: Bearer <token>` header is required"))?;
         let token = header
@@ -269,23 +272,24 @@ impl Tokens {
             .ok_or(ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`"))?
             .trim();
         let claims = self.decode(token)?;
-        let row = api_token::Entity::find_by_id(claims.jti).one(&db.read).await?;
-        let row = row
-            .filter(|row| row.app_id == claims.sub && row.environment == claims.env.as_str())
+        let grant = Scope::grant_of_token(db, claims.jti, claims.env, claims.cus).await?;
+        let grant = grant
+            .filter(|grant| grant.app_id == claims.sub && grant.environment == claims.env.as_str())
             .ok_or(ApiError::Unauthenticated("the token is invalid"))?;
-        if row.revoked_at.is_some() {
+        if grant.revoked_at.is_some() {
             return Err(ApiError::Unauthenticated("the token has been revoked"));
         }
-        if row.expires_at <= Utc::now() {
+        if grant.expires_at <= Utc::now() {
             return Err(ApiError::Unauthenticated("the token has expired"));
         }
-        Ok(Principal {
+        let principal = Principal {
             app_id: claims.sub,
             environment: claims.env,
             token_id: claims.jti,
-            expires_at: row.expires_at,
+            expires_at: grant.expires_at,
             customer_id: claims.cus,
-        })
+        };
+        Ok(grant.into_scope(principal))
     }
 }
 

@@ -27,7 +27,6 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::{PmsSchema, RequestCtx, build_app_schema, build_schema};
-use crate::scope::Scope;
 use crate::sync::Worker;
 use crate::vault::Vault;
 
@@ -191,15 +190,10 @@ async fn subscription_data(
         .find_map(|key| payload.get(key).and_then(|v| v.as_str()).map(str::to_owned))
         .or_else(|| payload.get("token").and_then(|v| v.as_str()).map(|t| format!("Bearer {t}")));
     let authorization = from_payload.or(header).unwrap_or_default();
-    let principal = state
-        .tokens
-        .authenticate(&state.db, Some(&authorization))
-        .await
-        .map_err(|e| async_graphql::Error::new(e.to_string()))?;
-    let scope = Scope::load(&state.db, principal)
-        .await
-        .map_err(|_| async_graphql::Error::new("internal error"))?
-        .ok_or_else(|| async_graphql::Error::new("the token is invalid"))?;
+    let scope = state.tokens.authenticate(&state.db, Some(&authorization)).await.map_err(|e| match e {
+        ApiError::Internal(_) => async_graphql::Error::new("internal error"),
+        other => async_graphql::Error::new(other.to_string()),
+    })?;
     let ctx = RequestCtx {
         db: state.db.clone(),
         loaders: Loaders::new(&state.db.read, &scope),
@@ -307,8 +301,8 @@ async fn graphql(
         }
     };
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let principal = match state.tokens.authenticate(&state.db, authorization).await {
-        Ok(principal) => principal,
+    let scope = match state.tokens.authenticate(&state.db, authorization).await {
+        Ok(scope) => scope,
         Err(error @ ApiError::Internal(_)) => {
             let _ = error.to_graphql();
             return error_response(
@@ -319,7 +313,7 @@ async fn graphql(
         }
         Err(error) => return error_response(StatusCode::UNAUTHORIZED, &error, None),
     };
-    if let Err(wait) = state.rate_limit.check(principal.token_id) {
+    if let Err(wait) = state.rate_limit.check(scope.principal.token_id) {
         return crate::rate_limit::response(wait);
     }
     let mut batch: BatchRequest = match serde_json::from_slice(&body) {
@@ -335,18 +329,6 @@ async fn graphql(
         let error = ApiError::bad_input(format!("a batch holds at most {} operations", limits.max_batch));
         return error_response(StatusCode::BAD_REQUEST, &error, Some("batch"));
     }
-    let scope = match Scope::load(&state.db, principal).await {
-        Ok(Some(scope)) => scope,
-        Ok(None) => {
-            return error_response(StatusCode::UNAUTHORIZED, &ApiError::Unauthenticated("the token is invalid"), None);
-        }
-        Err(err) => {
-            let error = ApiError::from(err);
-            let _ = error.to_graphql();
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, &error, None);
-        }
-    };
-
     // Only single operations are cached; a batch runs as it is.
     let cache_key = match &batch {
         BatchRequest::Single(request) if state.cache.enabled() => {
