@@ -10,11 +10,13 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Object, OutputType};
 use futures::future::BoxFuture;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select,
 };
 use uuid::Uuid;
 
 use super::ids::IdCursor;
+use super::joins::Join;
 use crate::config::Limits;
 use crate::error::{ApiError, GqlResult};
 
@@ -76,7 +78,8 @@ impl TotalCount {
 
 pub type Conn<N> = Connection<IdCursor, N, TotalCount, EmptyFields>;
 
-/// Runs one page of `select` (already filtered and scoped) and wraps it as a connection.
+/// Runs one page of `select` (already filtered and scoped) and wraps it as a connection; with
+/// `join`, the rows the nodes' selection follows by to-one fields come in the same query.
 pub async fn paginate<E, N>(
     db: &DatabaseConnection,
     select: Select<E>,
@@ -84,6 +87,7 @@ pub async fn paginate<E, N>(
     page: Page,
     id_of: fn(&E::Model) -> Uuid,
     node: impl Fn(E::Model) -> N,
+    join: Option<Join<'_>>,
 ) -> Result<Conn<N>, DbErr>
 where
     E: EntityTrait,
@@ -107,7 +111,11 @@ where
         query = query.filter(id.lt(before));
     }
     query = if page.forward { query.order_by_asc(id) } else { query.order_by_desc(id) };
-    let mut rows = query.limit(page.size + 1).all(db).await?;
+    let query = query.limit(page.size + 1);
+    let mut rows = match join {
+        Some(join) if !join.joins.is_empty() => join.all::<E>(db, query.into_query()).await?,
+        _ => query.all(db).await?,
+    };
     let more = rows.len() as u64 > page.size;
     rows.truncate(usize::try_from(page.size).unwrap_or(usize::MAX));
     if !page.forward {

@@ -26,7 +26,7 @@ use super::loaders::LoadError;
 const RAW: &str = "remote_data";
 
 /// A JSON `null` literal of `backend`'s JSON column type, so a lean row decodes as a full one.
-fn json_null(backend: DatabaseBackend) -> &'static str {
+pub(super) fn json_null(backend: DatabaseBackend) -> &'static str {
     match backend {
         DatabaseBackend::Postgres => "'null'::jsonb",
         _ => "'null'",

@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 use uuid::Uuid;
 
 use pmsgraph_entity::{
@@ -18,6 +20,9 @@ use pmsgraph_entity::{
     unit, unit_space,
 };
 
+use pmsgraph_connector_core::RecordKind;
+
+use super::joins::{self, Prefetched, Rows, Wanted};
 use super::lean::{RawData, lean};
 use crate::scope::Scope;
 use crate::store::jobs;
@@ -47,13 +52,27 @@ where
     }
 }
 
-/// Child rows grouped by their parent's id, within a scope, in id order.
+/// Child rows grouped by their parent's id, within a scope, in id order; with the rows their
+/// selections follow by to-one fields, when they do (see [`joins`](super::joins)).
 pub struct ByParent<E: EntityTrait> {
     db: DatabaseConnection,
     parent: E::Column,
     id_of: fn(&E::Model) -> Uuid,
     restrict: Condition,
     parent_of: fn(&E::Model) -> Uuid,
+    /// The synced table of the rows, if selections may join from them.
+    table: Option<RecordKind>,
+    wanted: Wanted,
+    prefetched: Arc<Prefetched>,
+}
+
+impl<E: EntityTrait> ByParent<E> {
+    /// Joins what `selection` (of one child row) follows into the next batch's query.
+    pub fn want(&self, selection: &async_graphql::Lookahead<'_>) {
+        if let Some(table) = self.table {
+            self.wanted.add(table, selection);
+        }
+    }
 }
 
 impl<E> Loader<Uuid> for ByParent<E>
@@ -68,7 +87,14 @@ where
         // No ORDER BY: ordering the whole result by id invites the planner to walk a tenant's
         // `(integration_id, id)` index instead of looking the parents up; each group is sorted here.
         let select = E::find().filter(self.restrict.clone()).filter(self.parent.is_in(keys.iter().copied()));
-        let rows = lean(select, self.db.get_database_backend()).all(&self.db).await?;
+        let select = lean(select, self.db.get_database_backend());
+        let joins = self.wanted.get();
+        let rows = match self.table {
+            Some(table) if !joins.is_empty() => {
+                joins::all_joined::<E>(&self.db, select.into_query(), table, &joins, &self.prefetched).await?
+            }
+            _ => select.all(&self.db).await?,
+        };
         let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
         for row in rows {
             grouped.entry((self.parent_of)(&row)).or_default().push(row);
@@ -137,11 +163,11 @@ impl Loader<Uuid> for PastSeen {
 pub struct Loaders {
     pub customers: DataLoader<ById<customer::Entity>>,
     pub integrations: DataLoader<ById<integration::Entity>>,
-    pub properties: DataLoader<ById<property::Entity>>,
-    pub units: DataLoader<ById<unit::Entity>>,
-    pub unit_spaces: DataLoader<ById<unit_space::Entity>>,
-    pub residents: DataLoader<ById<resident::Entity>>,
-    pub leases: DataLoader<ById<lease::Entity>>,
+    pub properties: Rows<property::Entity>,
+    pub units: Rows<unit::Entity>,
+    pub unit_spaces: Rows<unit_space::Entity>,
+    pub residents: Rows<resident::Entity>,
+    pub leases: Rows<lease::Entity>,
     pub lease_residents: DataLoader<ById<lease_resident::Entity>>,
     pub sync_jobs: DataLoader<ById<sync_job::Entity>>,
     pub events: DataLoader<ById<event::Entity>>,
@@ -155,6 +181,8 @@ pub struct Loaders {
     pub past_seen: DataLoader<PastSeen>,
     /// The raw records of lean rows (see [`lean`](super::lean)).
     pub raw_data: DataLoader<RawData>,
+    /// The rows joins brought (see [`joins`](super::joins)), where `properties` ... `leases` look first.
+    pub prefetched: Arc<Prefetched>,
 }
 
 fn spawn(future: futures::future::BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
@@ -175,6 +203,34 @@ macro_rules! by_id {
     };
 }
 
+/// [`Rows`] of synced table `$m` within the integrations `$ids`: joined rows first, by id after.
+macro_rules! rows {
+    ($db:expr, $prefetched:expr, $ids:expr, $m:ident, $kept:ident) => {
+        Rows::new(
+            $prefetched.$kept(),
+            by_id!($db, Condition::all().add($m::Column::IntegrationId.is_in($ids.clone())), $m),
+        )
+    };
+}
+
+macro_rules! by_parent {
+    ($db:expr, $prefetched:expr, $restrict:expr, $m:ident, $kind:ident, $parent:ident, $parent_of:expr) => {
+        DataLoader::new(
+            ByParent::<$m::Entity> {
+                db: $db.clone(),
+                parent: $m::Column::$parent,
+                id_of: |row| row.id,
+                restrict: $restrict,
+                parent_of: $parent_of,
+                table: Some(RecordKind::$kind),
+                wanted: Wanted::default(),
+                prefetched: Arc::clone(&$prefetched),
+            },
+            spawn,
+        )
+    };
+}
+
 impl Loaders {
     pub fn new(db: &DatabaseConnection, scope: &Scope) -> Loaders {
         let ids = scope.integration_ids();
@@ -186,14 +242,15 @@ impl Loaders {
         }
         let integrations = Condition::all().add(integration::Column::Id.is_in(ids.clone()));
         let synced = |column: sea_orm::sea_query::SimpleExpr| Condition::all().add(column);
+        let prefetched = Arc::new(Prefetched::default());
         Loaders {
             customers: by_id!(db, tenant, customer),
             integrations: by_id!(db, integrations, integration),
-            properties: by_id!(db, synced(property::Column::IntegrationId.is_in(ids.clone())), property),
-            units: by_id!(db, synced(unit::Column::IntegrationId.is_in(ids.clone())), unit),
-            unit_spaces: by_id!(db, synced(unit_space::Column::IntegrationId.is_in(ids.clone())), unit_space),
-            residents: by_id!(db, synced(resident::Column::IntegrationId.is_in(ids.clone())), resident),
-            leases: by_id!(db, synced(lease::Column::IntegrationId.is_in(ids.clone())), lease),
+            properties: rows!(db, prefetched, ids, property, properties),
+            units: rows!(db, prefetched, ids, unit, units),
+            unit_spaces: rows!(db, prefetched, ids, unit_space, unit_spaces),
+            residents: rows!(db, prefetched, ids, resident, residents),
+            leases: rows!(db, prefetched, ids, lease, leases),
             lease_residents: by_id!(
                 db,
                 synced(lease_resident::Column::IntegrationId.is_in(ids.clone())),
@@ -208,38 +265,38 @@ impl Loaders {
                     id_of: |row| row.id,
                     restrict: integrations.clone(),
                     parent_of: |row| row.customer_id,
+                    table: None,
+                    wanted: Wanted::default(),
+                    prefetched: Arc::clone(&prefetched),
                 },
                 spawn,
             ),
-            spaces_by_unit: DataLoader::new(
-                ByParent::<unit_space::Entity> {
-                    db: db.clone(),
-                    parent: unit_space::Column::UnitId,
-                    id_of: |row| row.id,
-                    restrict: synced(unit_space::Column::IntegrationId.is_in(ids.clone())),
-                    parent_of: |row| row.unit_id,
-                },
-                spawn,
+            spaces_by_unit: by_parent!(
+                db,
+                prefetched,
+                synced(unit_space::Column::IntegrationId.is_in(ids.clone())),
+                unit_space,
+                UnitSpace,
+                UnitId,
+                |row| row.unit_id
             ),
-            leases_by_unit: DataLoader::new(
-                ByParent::<lease::Entity> {
-                    db: db.clone(),
-                    parent: lease::Column::UnitId,
-                    id_of: |row| row.id,
-                    restrict: synced(lease::Column::IntegrationId.is_in(ids.clone())),
-                    parent_of: |row| row.unit_id.unwrap_or_default(),
-                },
-                spawn,
+            leases_by_unit: by_parent!(
+                db,
+                prefetched,
+                synced(lease::Column::IntegrationId.is_in(ids.clone())),
+                lease,
+                Lease,
+                UnitId,
+                |row| row.unit_id.unwrap_or_default()
             ),
-            people_by_lease: DataLoader::new(
-                ByParent::<lease_resident::Entity> {
-                    db: db.clone(),
-                    parent: lease_resident::Column::LeaseId,
-                    id_of: |row| row.id,
-                    restrict: synced(lease_resident::Column::IntegrationId.is_in(ids.clone())),
-                    parent_of: |row| row.lease_id,
-                },
-                spawn,
+            people_by_lease: by_parent!(
+                db,
+                prefetched,
+                synced(lease_resident::Column::IntegrationId.is_in(ids.clone())),
+                lease_resident,
+                LeaseResident,
+                LeaseId,
+                |row| row.lease_id
             ),
             overrides: DataLoader::new(
                 ByParent::<access_override::Entity> {
@@ -248,22 +305,25 @@ impl Loaders {
                     id_of: |row| row.id,
                     restrict: synced(access_override::Column::IntegrationId.is_in(ids.clone())),
                     parent_of: |row| row.lease_resident_id,
+                    table: None,
+                    wanted: Wanted::default(),
+                    prefetched: Arc::clone(&prefetched),
                 },
                 spawn,
             ),
             past_seen: DataLoader::new(PastSeen { db: db.clone() }, spawn),
             raw_data: DataLoader::new(RawData { db: db.clone(), integrations: ids.clone() }, spawn),
-            occupancies_by_resident: DataLoader::new(
-                ByParent::<lease_resident::Entity> {
-                    db: db.clone(),
-                    parent: lease_resident::Column::ResidentId,
-                    id_of: |row| row.id,
-                    restrict: synced(lease_resident::Column::IntegrationId.is_in(ids)),
-                    parent_of: |row| row.resident_id,
-                },
-                spawn,
+            occupancies_by_resident: by_parent!(
+                db,
+                prefetched,
+                synced(lease_resident::Column::IntegrationId.is_in(ids)),
+                lease_resident,
+                LeaseResident,
+                ResidentId,
+                |row| row.resident_id
             ),
             last_full_sync: DataLoader::new(LastFullSync { db: db.clone() }, spawn),
+            prefetched,
         }
     }
 }

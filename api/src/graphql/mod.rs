@@ -3,10 +3,28 @@
 //! Every resolver reads the request's [`RequestCtx`]: the database, the tenant [`Scope`] (every query
 //! is restricted to the scope's integrations), the limits, the dataloaders and the cache policy.
 
+/// One page of a synced table's rows (module `$m`, GraphQL type and [`RecordKind`] `$node`) as a
+/// connection, with the rows its nodes' selection follows by to-one fields joined in.
+macro_rules! synced_page {
+    ($ctx:expr, $rc:expr, $select:expr, $page:expr, $m:ident, $node:ident) => {
+        $crate::graphql::connection::paginate(
+            &$rc.db.read,
+            $select,
+            $m::Column::Id,
+            $page,
+            |row| row.id,
+            $node,
+            $crate::graphql::joins::Join::connection($ctx, RecordKind::$node, &$rc.loaders.prefetched),
+        )
+        .await?
+    };
+}
+
 pub mod access;
 pub mod connection;
 pub mod events;
 pub mod ids;
+pub mod joins;
 pub mod lean;
 pub mod limits;
 pub mod loaders;
@@ -22,7 +40,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query as SqlQuery, Sel
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
-use pmsgraph_connector_core::{LeaseStatus, Occupancy};
+use pmsgraph_connector_core::{LeaseStatus, Occupancy, RecordKind};
 use pmsgraph_entity::{customer, lease, lease_resident, property, resident, unit};
 
 use crate::auth::Environment;
@@ -428,7 +446,7 @@ impl Query {
         if let Some(text) = filter.name_contains.as_deref() {
             select = select.filter(lower_contains(customer::Column::Name, text));
         }
-        Ok(paginate(&rc.db.read, select, customer::Column::Id, page, |row| row.id, Customer).await?)
+        Ok(paginate(&rc.db.read, select, customer::Column::Id, page, |row| row.id, Customer, None).await?)
     }
 
     /// Properties of every integration the token can see.
@@ -456,7 +474,7 @@ impl Query {
         if !filter.include_deleted {
             select = select.filter(property::Column::RemoteDeletedAt.is_null());
         }
-        Ok(paginate(&rc.db.read, select, property::Column::Id, page, |row| row.id, Property).await?)
+        Ok(synced_page!(ctx, rc, select, page, property, Property))
     }
 
     /// Units of every integration the token can see.
@@ -491,7 +509,7 @@ impl Query {
         if !filter.include_deleted {
             select = select.filter(unit::Column::RemoteDeletedAt.is_null());
         }
-        Ok(paginate(&rc.db.read, select, unit::Column::Id, page, |row| row.id, Unit).await?)
+        Ok(synced_page!(ctx, rc, select, page, unit, Unit))
     }
 
     /// Leases of every integration the token can see.
@@ -541,7 +559,7 @@ impl Query {
             updated_since: f.updated_since,
             include_deleted: f.include_deleted,
         };
-        Ok(paginate(&rc.db.read, rest.apply(select), lease::Column::Id, page, |row| row.id, Lease).await?)
+        Ok(synced_page!(ctx, rc, rest.apply(select), page, lease, Lease))
     }
 
     /// People of every integration the token can see.
@@ -609,6 +627,6 @@ impl Query {
         if !f.include_deleted {
             select = select.filter(resident::Column::RemoteDeletedAt.is_null());
         }
-        Ok(paginate(&rc.db.read, select, resident::Column::Id, page, |row| row.id, Resident).await?)
+        Ok(synced_page!(ctx, rc, select, page, resident, Resident))
     }
 }

@@ -8,7 +8,7 @@ use async_graphql::{Context, ID, Interface, Json, Object, SimpleObject};
 use chrono::{DateTime, NaiveTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use pmsgraph_connector_core::{LeaseStatus, Occupancy, ResidentRole};
+use pmsgraph_connector_core::{LeaseStatus, Occupancy, RecordKind, ResidentRole};
 use pmsgraph_entity::{customer, integration, lease, lease_resident, property, resident, sync_job, unit, unit_space};
 
 use super::connection::{Conn, Page, paginate};
@@ -122,6 +122,16 @@ async fn raw_data(
 macro_rules! load {
     ($ctx:expr, $loader:ident, $id:expr) => {{
         let rc = rctx($ctx)?;
+        rc.loaders.$loader.load_one($id).await.map_err(|e| ApiError::internal(e.as_ref().clone()))?
+    }};
+}
+
+/// [`load!`] of child rows, with the rows the field's selection follows by to-one fields joined
+/// into the same query (see [`joins`](super::joins)).
+macro_rules! load_children {
+    ($ctx:expr, $loader:ident, $id:expr) => {{
+        let rc = rctx($ctx)?;
+        rc.loaders.$loader.loader().want(&$ctx.look_ahead());
         rc.loaders.$loader.load_one($id).await.map_err(|e| ApiError::internal(e.as_ref().clone()))?
     }};
 }
@@ -279,7 +289,7 @@ impl Integration {
         rc.cache.forbid();
         let page = Page::new(&rc.limits, first, after, last, before)?;
         let select = sync_job::Entity::find().filter(sync_job::Column::IntegrationId.eq(self.0.id));
-        Ok(paginate(&rc.db.read, select, sync_job::Column::Id, page, |row| row.id, SyncJob).await?)
+        Ok(paginate(&rc.db.read, select, sync_job::Column::Id, page, |row| row.id, SyncJob, None).await?)
     }
 }
 
@@ -463,7 +473,7 @@ synced_object!(
         if !include_deleted {
             select = select.filter(unit::Column::RemoteDeletedAt.is_null());
         }
-        Ok(paginate(&rc.db.read, select, unit::Column::Id, page, |row| row.id, Unit).await?)
+        Ok(synced_page!(ctx, rc, select, page, unit, Unit))
     }
     /// The property's leases.
     #[graphql(complexity = "super::connection::page_cost(first, last, child_complexity)")]
@@ -479,7 +489,7 @@ synced_object!(
         let rc = rctx(ctx)?;
         let page = Page::new(&rc.limits, first, after, last, before)?;
         let select = filter.unwrap_or_default().apply(lease::Entity::find().filter(lease::Column::PropertyId.eq(self.0.id)));
-        Ok(paginate(&rc.db.read, select, lease::Column::Id, page, |row| row.id, Lease).await?)
+        Ok(synced_page!(ctx, rc, select, page, lease, Lease))
     }
 });
 
@@ -517,7 +527,7 @@ synced_object!(
     }
     /// Bedroom-level spaces (student housing); empty for ordinary units.
     async fn spaces(&self, ctx: &Context<'_>) -> GqlResult<Vec<UnitSpace>> {
-        let rows = load!(ctx, spaces_by_unit, self.0.id).unwrap_or_default();
+        let rows = load_children!(ctx, spaces_by_unit, self.0.id).unwrap_or_default();
         Ok(rows.into_iter().filter(|s| s.remote_deleted_at.is_none()).map(UnitSpace).collect())
     }
     /// Who should have access to this unit at `at` (default: now), by bedroom space where the unit
@@ -534,7 +544,7 @@ synced_object!(
         status: Option<Vec<LeaseStatus>>,
         #[graphql(default)] include_deleted: bool,
     ) -> GqlResult<Vec<Lease>> {
-        let rows = load!(ctx, leases_by_unit, self.0.id).unwrap_or_default();
+        let rows = load_children!(ctx, leases_by_unit, self.0.id).unwrap_or_default();
         let wanted = status.map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>());
         Ok(rows
             .into_iter()
@@ -573,7 +583,7 @@ synced_object!(
     }
     /// The person's place on each of their leases.
     async fn leases(&self, ctx: &Context<'_>, #[graphql(default)] include_deleted: bool) -> GqlResult<Vec<LeaseResident>> {
-        let rows = load!(ctx, occupancies_by_resident, self.0.id).unwrap_or_default();
+        let rows = load_children!(ctx, occupancies_by_resident, self.0.id).unwrap_or_default();
         Ok(rows.into_iter().filter(|r| include_deleted || r.remote_deleted_at.is_none()).map(LeaseResident).collect())
     }
     /// The person's one active lease for access purposes: CURRENT over NOTICE over FUTURE, then
@@ -634,7 +644,7 @@ synced_object!(
     }
     /// The people on this lease and their roles.
     async fn residents(&self, ctx: &Context<'_>, #[graphql(default)] include_deleted: bool) -> GqlResult<Vec<LeaseResident>> {
-        let rows = load!(ctx, people_by_lease, self.0.id).unwrap_or_default();
+        let rows = load_children!(ctx, people_by_lease, self.0.id).unwrap_or_default();
         Ok(rows.into_iter().filter(|r| include_deleted || r.remote_deleted_at.is_none()).map(LeaseResident).collect())
     }
 });

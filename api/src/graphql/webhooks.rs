@@ -95,7 +95,8 @@ impl WebhookEndpoint {
         if let Some(status) = status {
             select = select.filter(webhook_delivery::Column::Status.eq(status.as_str()));
         }
-        Ok(paginate(&rc.db.read, select, webhook_delivery::Column::Id, page, |row| row.id, WebhookDelivery).await?)
+        Ok(paginate(&rc.db.read, select, webhook_delivery::Column::Id, page, |row| row.id, WebhookDelivery, None)
+            .await?)
     }
 }
 
@@ -271,7 +272,7 @@ pub async fn endpoints(
     let select = webhook_endpoint::Entity::find()
         .filter(webhook_endpoint::Column::AppId.eq(owner.app_id))
         .filter(webhook_endpoint::Column::Environment.eq(owner.environment.as_str()));
-    Ok(paginate(&rc.db.read, select, webhook_endpoint::Column::Id, page, |row| row.id, WebhookEndpoint).await?)
+    Ok(paginate(&rc.db.read, select, webhook_endpoint::Column::Id, page, |row| row.id, WebhookEndpoint, None).await?)
 }
 
 /// `node(id)` of an endpoint or a delivery of the app's.
