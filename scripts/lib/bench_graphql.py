@@ -390,23 +390,33 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--sync-timeout", type=int, default=3600)
     parser.add_argument("--psql", required=True)
+    parser.add_argument("--databases", default="sqlite,postgres",
+                        help="which of sqlite and postgres to run pmsgraph on (PostGraphile runs with postgres)")
     args = parser.parse_args()
+    databases = {d.strip() for d in args.databases.split(",") if d.strip()}
+    if not databases or not databases <= {"sqlite", "postgres"}:
+        raise SystemExit(f"bench: --databases takes sqlite, postgres or both, not {args.databases!r}")
 
     runs = {}
-    results, ids, shapes = run_pmsgraph(args, "sqlite", None, args.workdir)
-    runs[("pmsgraph", "sqlite")] = results
-
-    subprocess.run([args.psql, args.pg_admin_url, "-q", "-c", "CREATE DATABASE pmsgraph_bench"], check=True)
-    database_url = args.pg_admin_url.rsplit("/", 1)[0] + "/pmsgraph_bench"
-    results, ids, shapes = run_pmsgraph(args, "postgres", database_url, args.workdir)
-    runs[("pmsgraph", "postgres")] = results
-    runs[("PostGraphile 4", "postgres")] = run_postgraphile(args, database_url, ids, shapes, args.workdir)
+    if "sqlite" in databases:
+        results, ids, shapes = run_pmsgraph(args, "sqlite", None, args.workdir)
+        runs[("pmsgraph", "sqlite")] = results
+    if "postgres" in databases:
+        run_on_postgres(args, runs)
 
     print()
     print(f"GraphQL reads, {args.size} sandbox portfolio, {args.connections} connections, {args.duration} s per run;")
     print("server on core 0, oha on core 1; p50/p99 at a fixed rate of half the saturation throughput.")
     print()
     print(table(runs))
+
+
+def run_on_postgres(args, runs):
+    subprocess.run([args.psql, args.pg_admin_url, "-q", "-c", "CREATE DATABASE pmsgraph_bench"], check=True)
+    database_url = args.pg_admin_url.rsplit("/", 1)[0] + "/pmsgraph_bench"
+    results, ids, shapes = run_pmsgraph(args, "postgres", database_url, args.workdir)
+    runs[("pmsgraph", "postgres")] = results
+    runs[("PostGraphile 4", "postgres")] = run_postgraphile(args, database_url, ids, shapes, args.workdir)
 
 
 if __name__ == "__main__":
