@@ -185,21 +185,31 @@ pub struct Loaders {
     pub prefetched: Arc<Prefetched>,
 }
 
-fn spawn(future: futures::future::BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(future)
+/// A dataloader whose batch is loaded as soon as the task that asked for its first key yields.
+///
+/// The batch task waits no timer: it yields once, and tokio runs a task spawned from a worker
+/// after the spawning task yields (its LIFO slot, which other workers do not steal from), by when
+/// the executor has polled every sibling field of the level and each has added its key. A fixed
+/// delay (async-graphql's default is 1 ms, rounded up to the timer's next tick) would be waited out
+/// once per nesting level of every request.
+fn batched<T: Send + Sync + 'static>(loader: T) -> DataLoader<T> {
+    DataLoader::new(loader, |batch: futures::future::BoxFuture<'static, ()>| {
+        tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            batch.await
+        })
+    })
+    .delay(std::time::Duration::ZERO)
 }
 
 macro_rules! by_id {
     ($db:expr, $restrict:expr, $m:ident) => {
-        DataLoader::new(
-            ById::<$m::Entity> {
-                db: $db.clone(),
-                id: $m::Column::Id,
-                restrict: $restrict.clone(),
-                id_of: |row| row.id,
-            },
-            spawn,
-        )
+        batched(ById::<$m::Entity> {
+            db: $db.clone(),
+            id: $m::Column::Id,
+            restrict: $restrict.clone(),
+            id_of: |row| row.id,
+        })
     };
 }
 
@@ -215,19 +225,16 @@ macro_rules! rows {
 
 macro_rules! by_parent {
     ($db:expr, $prefetched:expr, $restrict:expr, $m:ident, $kind:ident, $parent:ident, $parent_of:expr) => {
-        DataLoader::new(
-            ByParent::<$m::Entity> {
-                db: $db.clone(),
-                parent: $m::Column::$parent,
-                id_of: |row| row.id,
-                restrict: $restrict,
-                parent_of: $parent_of,
-                table: Some(RecordKind::$kind),
-                wanted: Wanted::default(),
-                prefetched: Arc::clone(&$prefetched),
-            },
-            spawn,
-        )
+        batched(ByParent::<$m::Entity> {
+            db: $db.clone(),
+            parent: $m::Column::$parent,
+            id_of: |row| row.id,
+            restrict: $restrict,
+            parent_of: $parent_of,
+            table: Some(RecordKind::$kind),
+            wanted: Wanted::default(),
+            prefetched: Arc::clone(&$prefetched),
+        })
     };
 }
 
@@ -258,19 +265,16 @@ impl Loaders {
             ),
             sync_jobs: by_id!(db, synced(sync_job::Column::IntegrationId.is_in(ids.clone())), sync_job),
             events: by_id!(db, synced(event::Column::IntegrationId.is_in(ids.clone())), event),
-            integrations_by_customer: DataLoader::new(
-                ByParent::<integration::Entity> {
-                    db: db.clone(),
-                    parent: integration::Column::CustomerId,
-                    id_of: |row| row.id,
-                    restrict: integrations.clone(),
-                    parent_of: |row| row.customer_id,
-                    table: None,
-                    wanted: Wanted::default(),
-                    prefetched: Arc::clone(&prefetched),
-                },
-                spawn,
-            ),
+            integrations_by_customer: batched(ByParent::<integration::Entity> {
+                db: db.clone(),
+                parent: integration::Column::CustomerId,
+                id_of: |row| row.id,
+                restrict: integrations.clone(),
+                parent_of: |row| row.customer_id,
+                table: None,
+                wanted: Wanted::default(),
+                prefetched: Arc::clone(&prefetched),
+            }),
             spaces_by_unit: by_parent!(
                 db,
                 prefetched,
@@ -298,21 +302,18 @@ impl Loaders {
                 LeaseId,
                 |row| row.lease_id
             ),
-            overrides: DataLoader::new(
-                ByParent::<access_override::Entity> {
-                    db: db.clone(),
-                    parent: access_override::Column::LeaseResidentId,
-                    id_of: |row| row.id,
-                    restrict: synced(access_override::Column::IntegrationId.is_in(ids.clone())),
-                    parent_of: |row| row.lease_resident_id,
-                    table: None,
-                    wanted: Wanted::default(),
-                    prefetched: Arc::clone(&prefetched),
-                },
-                spawn,
-            ),
-            past_seen: DataLoader::new(PastSeen { db: db.clone() }, spawn),
-            raw_data: DataLoader::new(RawData { db: db.clone(), integrations: ids.clone() }, spawn),
+            overrides: batched(ByParent::<access_override::Entity> {
+                db: db.clone(),
+                parent: access_override::Column::LeaseResidentId,
+                id_of: |row| row.id,
+                restrict: synced(access_override::Column::IntegrationId.is_in(ids.clone())),
+                parent_of: |row| row.lease_resident_id,
+                table: None,
+                wanted: Wanted::default(),
+                prefetched: Arc::clone(&prefetched),
+            }),
+            past_seen: batched(PastSeen { db: db.clone() }),
+            raw_data: batched(RawData { db: db.clone(), integrations: ids.clone() }),
             occupancies_by_resident: by_parent!(
                 db,
                 prefetched,
@@ -322,7 +323,7 @@ impl Loaders {
                 ResidentId,
                 |row| row.resident_id
             ),
-            last_full_sync: DataLoader::new(LastFullSync { db: db.clone() }, spawn),
+            last_full_sync: batched(LastFullSync { db: db.clone() }),
             prefetched,
         }
     }
