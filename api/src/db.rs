@@ -40,15 +40,7 @@ impl Db {
             let checkpointer = Some(Arc::new(Checkpointer::start(checkpoints, writes)));
             Ok(Db { read, write, queries, checkpointer })
         } else {
-            let mut options = ConnectOptions::new(url.to_owned());
-            options
-                .max_connections(16)
-                .min_connections(1)
-                .acquire_timeout(Duration::from_secs(10))
-                .sqlx_logging(false)
-                // As on SQLite: large one-off upserts are not worth keeping prepared.
-                .map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(16));
-            let mut pool = Database::connect(options).await?;
+            let mut pool = Database::connect(postgres_options(url)).await?;
             count_queries(&mut pool, &[&queries]);
             Ok(Db { read: pool.clone(), write: pool, queries, checkpointer: None })
         }
@@ -113,6 +105,22 @@ const WRITE_CACHE_KIB: u32 = 32 * 1024;
 /// Page cache of each reading connection (SQLite's default).
 const READ_CACHE_KIB: u32 = 2 * 1024;
 
+fn postgres_options(url: &str) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(16)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        // sqlx pings a connection on every checkout by default: a round trip before every query.
+        // Only a connection idle long enough for a server, proxy or firewall to have dropped it
+        // is pinged.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
+        // As on SQLite: large one-off upserts are not worth keeping prepared.
+        .map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(16));
+    options
+}
+
 fn sqlite_options(url: &str, connections: u32, cache_kib: u32) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -120,6 +128,9 @@ fn sqlite_options(url: &str, connections: u32, cache_kib: u32) -> ConnectOptions
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false)
+        // No ping on checkout (sqlx's default): a file's connection is not dropped by a peer,
+        // and the ping is a round trip to the connection's worker thread before every query.
+        .test_before_acquire(false)
         .map_sqlx_sqlite_opts(move |opts| {
             // 16 KiB pages (for new files; the default is 4 KiB): synced rows carry their raw PMS
             // record, often 1-3 KiB, and small pages split and overflow under them.
