@@ -25,6 +25,7 @@ pub mod m20261203_000005_tenant_keyset_indexes;
 pub mod m20261203_000006_incremental_sync;
 pub mod m20261203_000010_parent_keyset_indexes;
 pub mod m20261204_000001_deferred_synced_foreign_keys;
+pub mod m20261207_000001_live_lease_status_index;
 
 /// The pmsgraph migrator: every migration, oldest first.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000006_incremental_sync::Migration),
             Box::new(m20261203_000010_parent_keyset_indexes::Migration),
             Box::new(m20261204_000001_deferred_synced_foreign_keys::Migration),
+            Box::new(m20261207_000001_live_lease_status_index::Migration),
         ]
     }
 }
