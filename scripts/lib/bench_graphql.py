@@ -316,7 +316,13 @@ def run_pmsgraph(args, backend, database_url, workdir):
         log(f"  synced {created} records in {took:.0f} s")
         bodies, ids = pmsgraph_bodies(server, token, integration)
         shapes = {k: rows(checked(server.url + "/graphql", b, token)) for k, b in bodies.items()}
-        results = {}
+    finally:
+        server.stop()
+    # Each measurement runs in a process of its own, so the peak RSS reported is the serving
+    # process's, not the first run's sync.
+    results = {}
+    server = start_pmsgraph(args, f"pmsgraph-{backend}-cache", data_dir, database_url, True, workdir)
+    try:
         log("  cache on")
         results["cached"] = measure(args.oha, server.url + "/graphql", bodies, token, args.duration, args.connections)
         results["cached_rss"] = rss_mb(server.process.pid)
