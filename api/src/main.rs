@@ -16,7 +16,10 @@ use pmsgraph::sandbox::{self, SandboxConfig};
 use pmsgraph::server::Application;
 
 /// Syncing builds and drops many small JSON values: mimalloc keeps that cheap where the system
-/// allocator spent half of a sync's CPU (see `pmsgraph bench sync`).
+/// allocator spent half of a sync's CPU (see `pmsgraph bench sync`). The `system-allocator`
+/// feature leaves it out, for heap profilers that hook `malloc` (heaptrack, valgrind). mimalloc is
+/// built to commit its arenas as they are used (`.cargo/config.toml`).
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

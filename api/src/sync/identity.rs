@@ -15,22 +15,17 @@
 
 use std::collections::{HashMap, HashSet};
 
-use pmsgraph_connector_core::{NormalizedRecord, PersonKey, person_key};
+use pmsgraph_connector_core::{NormalizedRecord, person_key};
 use pmsgraph_entity::resident;
 use uuid::Uuid;
 
 use crate::db::Db;
 use crate::store::{StoreError, ingest};
-use crate::sync::digest128;
+use crate::sync::{digest128, identity_digest};
 
 /// The digest of a remote id.
 fn id_key(remote_id: &str) -> u128 {
     digest128(&[remote_id])
-}
-
-/// The digest of an identity (a NUL cannot occur in a trimmed email).
-fn identity_digest((email, last_name): &PersonKey) -> u128 {
-    digest128(&[email, "\0", last_name])
 }
 
 /// The live residents of one integration by remote id and by identity, and the renames of one run.

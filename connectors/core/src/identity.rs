@@ -4,23 +4,50 @@
 //! keeps the id of their first sighting in this sync and is emitted once; without an email a
 //! record is a person of its own, never merged on names. Across syncs the engine keeps each person
 //! under the id they are stored with (`Capabilities::person_ids_per_lease`).
+//!
+//! A sync's people are many (a quarter of a million in a large portfolio), so identities and ids
+//! are held as 128-bit digests ([`digest128`]), not as strings.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::record::{NormalizedLease, NormalizedRecord, NormalizedResident, PersonKey};
 
+/// A 128-bit digest of a string given in parts (concatenated, with no string built for it): how a
+/// sync keeps large sets of remote ids and identities in memory. Two strings sharing a digest (a
+/// chance of 2^-128 per pair) is not a practical concern.
+pub fn digest128(parts: &[&str]) -> u128 {
+    let mut hasher = blake3::Hasher::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+    }
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+    u128::from_le_bytes(first)
+}
+
+/// The digest of an identity (a NUL cannot occur in a trimmed email).
+pub fn identity_digest((email, last_name): &PersonKey) -> u128 {
+    digest128(&[email, "\0", last_name])
+}
+
 /// The people of one sync, by identity.
 #[derive(Debug, Default)]
 pub struct People {
-    by_identity: HashMap<PersonKey, String>,
-    emitted: HashSet<String>,
+    /// The id each identity has in this sync, by [`identity_digest`].
+    by_identity: HashMap<u128, Box<str>>,
+    /// The ids already emitted, by [`digest128`].
+    emitted: HashSet<u128>,
 }
 
 impl People {
     /// The person's id in this sync.
     pub fn identify(&mut self, resident: &NormalizedResident) -> String {
         match resident.identity_key() {
-            Some(key) => self.by_identity.entry(key).or_insert_with(|| resident.remote_id.clone()).clone(),
+            Some(key) => self
+                .by_identity
+                .entry(identity_digest(&key))
+                .or_insert_with(|| resident.remote_id.as_str().into())
+                .to_string(),
             None => resident.remote_id.clone(),
         }
     }
@@ -37,7 +64,7 @@ impl People {
         for mut resident in residents {
             let id = self.identify(&resident);
             ids.insert(resident.remote_id.clone(), id.clone());
-            if self.emitted.insert(id.clone()) {
+            if self.emitted.insert(digest128(&[&id])) {
                 resident.remote_id = id;
                 people.push(NormalizedRecord::Resident(resident));
             }
