@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio::sync::OnceCell;
 
-use crate::buildium::Stamps;
+use crate::buildium::{Listings, Stamps};
 use crate::faults::FaultLedger;
 use crate::world::{Size, World};
 
@@ -90,6 +90,8 @@ struct Inner {
     faults: FaultLedger,
     /// Buildium's per-record last-changed steps, per step.
     stamps: Mutex<BTreeMap<u32, StampSlot>>,
+    /// Buildium's recent list queries and what they matched.
+    buildium_listings: Listings,
     /// The time of each step served: the source's, or when this process first served it.
     first_seen: Mutex<BTreeMap<u32, DateTime<Utc>>>,
 }
@@ -116,6 +118,7 @@ impl SandboxState {
                 worlds: Mutex::new(BTreeMap::new()),
                 faults: FaultLedger::default(),
                 stamps: Mutex::new(BTreeMap::new()),
+                buildium_listings: Listings::default(),
                 first_seen: Mutex::new(BTreeMap::new()),
             }),
         }
@@ -141,6 +144,11 @@ impl SandboxState {
 
     pub fn faults(&self) -> &FaultLedger {
         &self.inner.faults
+    }
+
+    /// Buildium's recent list queries and what they matched.
+    pub(crate) fn buildium_listings(&self) -> &Listings {
+        &self.inner.buildium_listings
     }
 
     /// When the world reached `step`: the source's time, else when this process first asked (so

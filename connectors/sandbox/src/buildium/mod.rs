@@ -43,8 +43,9 @@
 //! ([`SandboxState::reached_at`]), step 0 the world's own start. A record's time is that of its
 //! last-changed step; leases show it as `LastUpdatedDateTime`.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -135,18 +136,22 @@ fn digest(value: &Value) -> u64 {
     hasher.finish()
 }
 
+/// The indices of the units someone lives in (a unit or one of its beds).
+fn lived_in_units(world: &World) -> HashSet<usize> {
+    world.occupied_slots().into_iter().map(|(unit, _)| unit).collect()
+}
+
 /// Every record of the world's Buildium view with the digest of its wire form (a fixed stamp in
 /// place of the update time).
 fn digests(world: &World) -> HashMap<(Kind, u64), u64> {
     let placeholder = crate::world::step_instant(0);
-    let occupied = world.occupied_slots();
+    let lived_in = lived_in_units(world);
     let mut out = HashMap::new();
     for p in &world.properties {
         out.insert((Kind::Rental, p.id), digest(&wire::rental(p)));
     }
     for (i, u) in world.units.iter().enumerate() {
-        let lived_in = occupied.iter().any(|(unit, _)| *unit == i);
-        out.insert((Kind::Unit, u.id), digest(&wire::unit(world, u, lived_in)));
+        out.insert((Kind::Unit, u.id), digest(&wire::unit(world, u, lived_in.contains(&i))));
     }
     for lease in world.leases.iter().filter(|l| wire::is_visible(l)) {
         out.insert((Kind::Lease, lease.id), digest(&wire::lease(world, lease, placeholder)));
@@ -247,7 +252,7 @@ impl Failure {
 }
 
 /// The parsed list parameters.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Query {
     offset: usize,
     limit: usize,
@@ -303,6 +308,11 @@ fn parse_query(raw: Option<&str>, statuses_key: &str) -> Result<Query, Failure> 
 }
 
 impl Query {
+    /// The query's filters, everything but the page: what [`Listings`] keys a list by.
+    fn filters(&self) -> String {
+        format!("{:?}", Query { offset: 0, limit: 0, ..self.clone() })
+    }
+
     fn keeps_property(&self, id: u64) -> bool {
         self.property_ids.as_ref().is_none_or(|ids| ids.contains(&id))
     }
@@ -403,21 +413,8 @@ impl View {
     }
 }
 
-/// The total of the matching `items` and the page's records, written only for that page.
-fn paged<T>(items: impl Iterator<Item = T>, query: &Query, write: impl Fn(T) -> Value) -> (usize, Vec<Value>) {
-    let mut total = 0;
-    let mut out = Vec::new();
-    for item in items {
-        if total >= query.offset && out.len() < query.limit {
-            out.push(write(item));
-        }
-        total += 1;
-    }
-    (total, out)
-}
-
 /// One page, the first record broken on a `malformed=` page.
-fn page(profile: &Profile, endpoint: Endpoint, query: &Query, (total, mut out): (usize, Vec<Value>)) -> Response {
+fn page(profile: &Profile, endpoint: Endpoint, query: &Query, total: usize, mut out: Vec<Value>) -> Response {
     let page_no = u32::try_from(query.offset / query.limit.max(1) + 1).unwrap_or(u32::MAX);
     if profile.malformed_page(endpoint.method(), page_no)
         && let Some(Value::Object(first)) = out.first_mut()
@@ -427,13 +424,45 @@ fn page(profile: &Profile, endpoint: Endpoint, query: &Query, (total, mut out): 
     json_response(StatusCode::OK, &Value::Array(out), Some(total))
 }
 
+/// The matches of each list query lately served, so that paging through a list costs each page
+/// its own records and not a walk of the whole world (as a real API's indexed queries would):
+/// keyed by endpoint, world step and filters, the most recent [`LISTINGS_KEPT`] kept.
+#[derive(Debug, Default)]
+pub(crate) struct Listings(std::sync::Mutex<VecDeque<(String, Arc<Vec<u64>>)>>);
+
+/// How many list queries [`Listings`] keeps: a sync pages through four lists, one at a time.
+const LISTINGS_KEPT: usize = 8;
+
+impl Listings {
+    fn get_or_insert(&self, key: String, compute: impl FnOnce() -> Vec<u64>) -> Arc<Vec<u64>> {
+        let lock = || self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, found)) = lock().iter().find(|(k, _)| *k == key) {
+            return Arc::clone(found);
+        }
+        let computed = Arc::new(compute());
+        let mut kept = lock();
+        if !kept.iter().any(|(k, _)| *k == key) {
+            if kept.len() >= LISTINGS_KEPT {
+                kept.pop_front();
+            }
+            kept.push_back((key, Arc::clone(&computed)));
+        }
+        computed
+    }
+}
+
+/// One list call: admission and faults, the query, then the page. `matching` lists the records
+/// that pass the query's filters, in id order, as numbers `write` turns into wire records
+/// (indices into the world's properties, units or leases; person ids for tenants). It is computed
+/// once per endpoint, step and filters ([`Listings`]), and only the page's records are written.
 async fn list(
     state: &SandboxState,
     headers: &HeaderMap,
     raw: Option<&str>,
     endpoint: Endpoint,
     statuses_key: &str,
-    pick: impl FnOnce(&View, &Query) -> (usize, Vec<Value>),
+    matching: impl FnOnce(&View, &Query) -> Vec<u64>,
+    write: impl Fn(&View, u64) -> Option<Value>,
 ) -> Response {
     let profile = match admit(state, headers, endpoint).await {
         Ok(profile) => profile,
@@ -444,69 +473,127 @@ async fn list(
         Err(failure) => return failure_response(failure),
     };
     let view = View::load(state).await;
-    let items = pick(&view, &query);
-    page(&profile, endpoint, &query, items)
+    let key = format!("{} {} {}", endpoint.method(), view.world.step, query.filters());
+    let matches = state.buildium_listings().get_or_insert(key, || matching(&view, &query));
+    let out = matches.iter().skip(query.offset).take(query.limit).filter_map(|&n| write(&view, n)).collect();
+    page(&profile, endpoint, &query, matches.len(), out)
+}
+
+/// A position in one of the world's lists, as [`list`] carries it.
+fn position(index: usize) -> u64 {
+    index as u64
 }
 
 async fn rentals(State(state): State<SandboxState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
-    list(&state, &headers, raw.as_deref(), Endpoint::Rentals, "", |view, q| {
-        let items = view
-            .world
-            .properties
-            .iter()
-            .filter(|p| q.keeps_property(p.id) && q.keeps_time(view.time(Kind::Rental, p.id)));
-        paged(items, q, wire::rental)
-    })
+    list(
+        &state,
+        &headers,
+        raw.as_deref(),
+        Endpoint::Rentals,
+        "",
+        |view, q| {
+            let properties = view.world.properties.iter().enumerate();
+            properties
+                .filter(|(_, p)| q.keeps_property(p.id) && q.keeps_time(view.time(Kind::Rental, p.id)))
+                .map(|(i, _)| position(i))
+                .collect()
+        },
+        |view, n| view.world.properties.get(n as usize).map(wire::rental),
+    )
     .await
 }
 
 async fn units(State(state): State<SandboxState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
-    list(&state, &headers, raw.as_deref(), Endpoint::Units, "", |view, q| {
-        let world = &view.world;
-        let occupied = world.occupied_slots();
-        let lived_in: HashSet<usize> = occupied.iter().map(|(unit, _)| *unit).collect();
-        let items = world.units.iter().enumerate().filter(|(_, u)| {
-            q.keeps_property(world.properties[u.property].id) && q.keeps_time(view.time(Kind::Unit, u.id))
-        });
-        paged(items, q, |(i, u)| wire::unit(world, u, lived_in.contains(&i)))
-    })
+    // The units someone lives in, looked up once per call (and computed once per step).
+    let lived_in = std::sync::OnceLock::new();
+    list(
+        &state,
+        &headers,
+        raw.as_deref(),
+        Endpoint::Units,
+        "",
+        |view, q| {
+            let world = &view.world;
+            let units = world.units.iter().enumerate();
+            units
+                .filter(|(_, u)| {
+                    q.keeps_property(world.properties[u.property].id) && q.keeps_time(view.time(Kind::Unit, u.id))
+                })
+                .map(|(i, _)| position(i))
+                .collect()
+        },
+        |view, n| {
+            let world = &view.world;
+            let lived_in = lived_in.get_or_init(|| {
+                state.buildium_listings().get_or_insert(format!("lived-in {}", world.step), || {
+                    let mut units: Vec<u64> = lived_in_units(world).into_iter().map(position).collect();
+                    units.sort_unstable();
+                    units
+                })
+            });
+            let unit = world.units.get(n as usize)?;
+            Some(wire::unit(world, unit, lived_in.binary_search(&n).is_ok()))
+        },
+    )
     .await
 }
 
 async fn leases(State(state): State<SandboxState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
-    list(&state, &headers, raw.as_deref(), Endpoint::Leases, "leasestatuses", |view, q| {
-        let world = &view.world;
-        let items = world.leases.iter().filter(|l| {
-            let Some(word) = wire::lease_status(l.status) else { return false };
-            q.keeps_property(world.properties[l.property].id)
-                && q.unit_number.as_ref().is_none_or(|n| &world.units[l.unit].number == n)
-                && q.statuses.as_ref().is_none_or(|s| s.contains(word))
-                && q.keeps_time(view.time(Kind::Lease, l.id))
-        });
-        paged(items, q, |l| wire::lease(world, l, view.time(Kind::Lease, l.id)))
-    })
+    list(
+        &state,
+        &headers,
+        raw.as_deref(),
+        Endpoint::Leases,
+        "leasestatuses",
+        |view, q| {
+            let world = &view.world;
+            let leases = world.leases.iter().enumerate();
+            leases
+                .filter(|(_, l)| {
+                    let Some(word) = wire::lease_status(l.status) else { return false };
+                    q.keeps_property(world.properties[l.property].id)
+                        && q.unit_number.as_ref().is_none_or(|n| &world.units[l.unit].number == n)
+                        && q.statuses.as_ref().is_none_or(|s| s.contains(word))
+                        && q.keeps_time(view.time(Kind::Lease, l.id))
+                })
+                .map(|(i, _)| position(i))
+                .collect()
+        },
+        |view, n| {
+            let lease = view.world.leases.get(n as usize)?;
+            Some(wire::lease(&view.world, lease, view.time(Kind::Lease, lease.id)))
+        },
+    )
     .await
 }
 
 async fn tenants(State(state): State<SandboxState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
-    list(&state, &headers, raw.as_deref(), Endpoint::Tenants, "leasetermstatuses", |view, q| {
-        let world = &view.world;
-        let mut ids = BTreeSet::new();
-        for lease in &world.leases {
-            let Some(word) = wire::lease_status(lease.status) else { continue };
-            let unit = &world.units[lease.unit];
-            if !q.keeps_property(world.properties[lease.property].id)
-                || q.unit_ids.as_ref().is_some_and(|ids| !ids.contains(&unit.id))
-                || q.statuses.as_ref().is_some_and(|s| !s.contains(word))
-            {
-                continue;
+    list(
+        &state,
+        &headers,
+        raw.as_deref(),
+        Endpoint::Tenants,
+        "leasetermstatuses",
+        |view, q| {
+            let world = &view.world;
+            let mut ids = BTreeSet::new();
+            for lease in &world.leases {
+                let Some(word) = wire::lease_status(lease.status) else { continue };
+                let unit = &world.units[lease.unit];
+                if !q.keeps_property(world.properties[lease.property].id)
+                    || q.unit_ids.as_ref().is_some_and(|ids| !ids.contains(&unit.id))
+                    || q.statuses.as_ref().is_some_and(|s| !s.contains(word))
+                {
+                    continue;
+                }
+                ids.extend(lease.residents.iter().filter(|r| wire::is_tenant(r.role)).map(|r| r.person_id));
             }
-            ids.extend(lease.residents.iter().filter(|r| wire::is_tenant(r.role)).map(|r| r.person_id));
-        }
-        let items =
-            ids.into_iter().filter(|id| q.keeps_time(view.time(Kind::Tenant, *id))).filter_map(|id| world.person(id));
-        paged(items, q, wire::tenant)
-    })
+            ids.into_iter()
+                .filter(|id| q.keeps_time(view.time(Kind::Tenant, *id)) && world.person(*id).is_some())
+                .collect()
+        },
+        |view, id| view.world.person(id).map(wire::tenant),
+    )
     .await
 }
 
