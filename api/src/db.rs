@@ -117,7 +117,18 @@ fn postgres_options(url: &str) -> ConnectOptions {
         // is pinged.
         .test_before_acquire_if_idle_for(Duration::from_secs(30))
         // As on SQLite: large one-off upserts are not worth keeping prepared.
-        .map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(16));
+        .map_sqlx_postgres_opts(|opts| opts.statement_cache_capacity(16))
+        // sqlx keeps a connection's socket buffers at the largest message it has sent or received
+        // (a sync's multi-row upsert is megabytes) and never shrinks them by itself, in each of
+        // up to 16 connections: each goes back to the pool with buffers of the default size.
+        .map_sqlx_postgres_pool_opts(|opts| {
+            opts.after_release(|connection, _| {
+                Box::pin(async move {
+                    sea_orm::sqlx::Connection::shrink_buffers(connection);
+                    Ok(true)
+                })
+            })
+        });
     options
 }
 
