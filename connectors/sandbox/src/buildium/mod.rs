@@ -426,11 +426,13 @@ fn page(profile: &Profile, endpoint: Endpoint, query: &Query, total: usize, mut 
 
 /// The matches of each list query lately served, so that paging through a list costs each page
 /// its own records and not a walk of the whole world (as a real API's indexed queries would):
-/// keyed by endpoint, world step and filters, the most recent [`LISTINGS_KEPT`] kept.
+/// keyed by endpoint, world step and filters, the most recent [`LISTINGS_KEPT`] kept. The units
+/// list also keeps here, per step, the units someone lives in (key `lived-in {step}`).
 #[derive(Debug, Default)]
 pub(crate) struct Listings(std::sync::Mutex<VecDeque<(String, Arc<Vec<u64>>)>>);
 
-/// How many list queries [`Listings`] keeps: a sync pages through four lists, one at a time.
+/// How many entries [`Listings`] keeps: a sync pages through four lists (five entries with the
+/// lived-in units), one at a time.
 const LISTINGS_KEPT: usize = 8;
 
 impl Listings {
