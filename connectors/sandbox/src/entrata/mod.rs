@@ -59,7 +59,7 @@
 //! Invented in the families Entrata documents (1xx, 3xx, 4xx, 5xx), stable for connector tests:
 //! see the `CODE_*` constants.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -477,16 +477,18 @@ fn get_property_units<'w>(
 ) -> Result<wire::PropertyUnitsResult<'w>, Failure> {
     let wanted = param_ids(params, "propertyIds")?;
     let available_only = param_flag(params, "availableUnitsOnly")?;
-    let occupied = world.occupied_slots();
-    let mut occupants: HashMap<(usize, Option<usize>), usize> = HashMap::new();
-    for lease in world.leases.iter().filter(|l| l.is_occupying()) {
-        let living = lease.residents.iter().filter(|r| r.role != ResidentRole::Guarantor).count();
-        *occupants.entry((lease.unit, lease.space)).or_default() += living;
-    }
     let mut properties = Vec::new();
     for (pi, p) in world.properties.iter().enumerate() {
         if wanted.as_ref().is_some_and(|w| !w.contains(&p.id)) {
             continue;
+        }
+        // Occupancy from this property's own leases: a page costs its property, not the world.
+        let mut occupied: HashSet<(usize, Option<usize>)> = HashSet::new();
+        let mut occupants: HashMap<(usize, Option<usize>), usize> = HashMap::new();
+        for lease in world.leases_of(pi).filter(|l| l.is_occupying()) {
+            let living = lease.residents.iter().filter(|r| r.role != ResidentRole::Guarantor).count();
+            occupied.insert((lease.unit, lease.space));
+            *occupants.entry((lease.unit, lease.space)).or_default() += living;
         }
         let mut units = Vec::new();
         for (offset, unit) in world.units_of(pi).iter().enumerate() {
