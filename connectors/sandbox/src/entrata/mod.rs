@@ -59,7 +59,7 @@
 //! Invented in the families Entrata documents (1xx, 3xx, 4xx, 5xx), stable for connector tests:
 //! see the `CODE_*` constants.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -483,11 +483,10 @@ fn get_property_units<'w>(
             continue;
         }
         // Occupancy from this property's own leases: a page costs its property, not the world.
-        let mut occupied: HashSet<(usize, Option<usize>)> = HashSet::new();
+        // Every occupied slot has an entry, even one whose lease lists only guarantors.
         let mut occupants: HashMap<(usize, Option<usize>), usize> = HashMap::new();
         for lease in world.leases_of(pi).filter(|l| l.is_occupying()) {
             let living = lease.residents.iter().filter(|r| r.role != ResidentRole::Guarantor).count();
-            occupied.insert((lease.unit, lease.space));
             *occupants.entry((lease.unit, lease.space)).or_default() += living;
         }
         let mut units = Vec::new();
@@ -495,12 +494,12 @@ fn get_property_units<'w>(
             let ui = p.units.start + offset;
             let slots: Vec<Option<usize>> =
                 if unit.spaces.is_empty() { vec![None] } else { (0..unit.spaces.len()).map(Some).collect() };
-            let free = slots.iter().any(|s| !occupied.contains(&(ui, *s)));
+            let free = slots.iter().any(|s| !occupants.contains_key(&(ui, *s)));
             if available_only && !free {
                 continue;
             }
             let people: usize = slots.iter().map(|s| occupants.get(&(ui, *s)).copied().unwrap_or(0)).sum();
-            units.push(wire::unit_record(p, unit, |space| occupied.contains(&(ui, space)), people));
+            units.push(wire::unit_record(p, unit, |space| occupants.contains_key(&(ui, space)), people));
         }
         properties.push(wire::unit_property(p, units));
     }
