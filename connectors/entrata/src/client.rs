@@ -31,6 +31,9 @@ use pmsgraph_connector_core::{
 use crate::map::{self, ENTRATA_CLOCK, LeasesPage, MapContext};
 use crate::wire::{self, AuthType, Call, LeasesQuery, Page};
 
+/// Properties a sync reads at once (in order): the one being handed on and the next.
+const PROPERTIES_AHEAD: usize = 2;
+
 /// Leases per getLeases page (the gateway's `per_page`; Entrata allows up to 1000).
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
 
@@ -342,8 +345,9 @@ impl Connector for EntrataConnector {
                     return;
                 }
             };
-            // One property after the other, page by page: memory stays at a few pages whatever
-            // the portfolio (the engine reads a few pages ahead while it writes).
+            // Properties in order, each read whole while the one before it is handed on: the
+            // next property's requests and parsing run beside the engine's work on this one, and
+            // memory stays at a few properties whatever the portfolio.
             let reads = properties.into_iter().map(|property| {
                 let query = LeasesQuery::property(property.remote_id.as_str());
                 let (query, units) = match &narrow {
@@ -351,9 +355,9 @@ impl Connector for EntrataConnector {
                     Narrow::Unit(unit) => (query.unit(unit.as_str()), Units::One(unit.clone())),
                     Narrow::Customer(customer) => (query.customer(customer.as_str()), Units::None),
                 };
-                self.read_property(property, query, units, ctx)
+                self.read_property(property, query, units, ctx).collect::<Vec<SyncItem>>()
             });
-            let mut reads = futures::stream::iter(reads).flatten();
+            let mut reads = futures::stream::iter(reads).buffered(PROPERTIES_AHEAD).flat_map(futures::stream::iter);
             while let Some(item) = reads.next().await {
                 yield first_sightings(item, &mut seen);
             }
