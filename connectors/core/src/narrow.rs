@@ -11,6 +11,7 @@
 
 use std::collections::HashSet;
 
+use futures::StreamExt;
 use futures::stream::BoxStream;
 
 use crate::connector::{SyncItem, SyncScope};
@@ -35,10 +36,18 @@ pub trait WholeProperties: Send + Sync {
     fn not_found(&self, property: &str) -> ConnectorError;
 }
 
-/// The sync of `scope`: per property, one after the other (memory stays at one property's
-/// answers), the property with its unit count and its units, then its people (one person per
-/// identity across the whole sync, [`People`]) and leases, in pages of `page_size`. A failure ends
-/// its property with [`SyncItem::Failed`] and the sync goes on.
+/// Properties a sync reads at once, in order: the one being handed on and the next.
+const PROPERTIES_AHEAD: usize = 2;
+
+/// What the calls of one property returned: its units, then (if they were read) its tenancies.
+type PropertyRead = Result<(Vec<NormalizedUnit>, Result<Tenancies, ConnectorError>), ConnectorError>;
+type Tenancies = (Vec<NormalizedResident>, Vec<NormalizedLease>);
+
+/// The sync of `scope`: per property, in order, the property with its unit count and its units,
+/// then its people (one person per identity across the whole sync, [`People`]) and leases, in
+/// pages of `page_size`. The next property's calls are made while this one's pages are handed on,
+/// so the PMS's answer time is spent beside the engine's work (memory stays at two properties'
+/// answers). A failure ends its property with [`SyncItem::Failed`] and the sync goes on.
 pub fn sync_whole_properties<R: WholeProperties>(
     reader: &R,
     scope: SyncScope,
@@ -58,22 +67,30 @@ pub fn sync_whole_properties<R: WholeProperties>(
         for id in missing {
             yield SyncItem::Failed { error: reader.not_found(&id), property: Some(id) };
         }
+        let reads = properties.into_iter().map(|property| async move {
+            let read: PropertyRead = match reader.units(&property).await {
+                Ok(units) => Ok((units, reader.tenancies(&property).await)),
+                Err(error) => Err(error),
+            };
+            (property, read)
+        });
+        let mut reads = futures::stream::iter(reads).buffered(PROPERTIES_AHEAD);
         let mut people = People::default();
-        for mut property in properties {
+        while let Some((mut property, read)) = reads.next().await {
             let id = property.remote_id.clone();
             let failed = |error: ConnectorError| SyncItem::Failed { property: Some(id.clone()), error };
-            let units = match reader.units(&property).await {
-                Ok(units) => units,
+            let (units, tenancies) = match read {
+                Ok(read) => read,
                 Err(error) => {
                     yield failed(error);
                     continue;
                 }
             };
             property.unit_count = i32::try_from(units.len()).ok();
-            for page in pages(narrow.head(property.clone(), units), page_size) {
+            for page in pages(narrow.head(property, units), page_size) {
                 yield page;
             }
-            let (residents, leases) = match reader.tenancies(&property).await {
+            let (residents, leases) = match tenancies {
                 Ok(read) => read,
                 Err(error) => {
                     yield failed(error);
