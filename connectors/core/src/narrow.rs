@@ -36,8 +36,9 @@ pub trait WholeProperties: Send + Sync {
     fn not_found(&self, property: &str) -> ConnectorError;
 }
 
-/// Properties a sync reads at once, in order: the one being handed on and the next.
-const PROPERTIES_AHEAD: usize = 2;
+/// Properties a connector's sync reads at once, in order: the one being handed on and the next
+/// (here, and in connectors that stream a property in pages of their own, such as Entrata's).
+pub const PROPERTIES_AHEAD: usize = 2;
 
 /// What the calls of one property returned: its units, then (if they were read) its tenancies.
 type PropertyRead = Result<(Vec<NormalizedUnit>, Result<Tenancies, ConnectorError>), ConnectorError>;

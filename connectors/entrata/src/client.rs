@@ -31,9 +31,6 @@ use pmsgraph_connector_core::{
 use crate::map::{self, ENTRATA_CLOCK, LeasesPage, MapContext};
 use crate::wire::{self, AuthType, Call, LeasesQuery, Page};
 
-/// Properties a sync reads at once (in order): the one being handed on and the next.
-const PROPERTIES_AHEAD: usize = 2;
-
 /// Leases per getLeases page (the gateway's `per_page`; Entrata allows up to 1000).
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
 
@@ -357,7 +354,7 @@ impl Connector for EntrataConnector {
                 };
                 self.read_property(property, query, units, ctx).collect::<Vec<SyncItem>>()
             });
-            let mut reads = futures::stream::iter(reads).buffered(PROPERTIES_AHEAD).flat_map(futures::stream::iter);
+            let mut reads = futures::stream::iter(reads).buffered(pmsgraph_connector_core::narrow::PROPERTIES_AHEAD).flat_map(futures::stream::iter);
             while let Some(item) = reads.next().await {
                 yield first_sightings(item, &mut seen);
             }
